@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Services } from '../services.js';
+
+const exportQuery = z.object({ since: z.iso.datetime({ offset: true }).optional() });
+
+/** The audit trail for auditors: verify and export (JSON lines). */
+export async function auditRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  app.get('/audit/verify', { config: { roles: ['admin', 'auditor'] } }, async () => services.audit.verify());
+
+  app.get('/audit/events', { config: { roles: ['admin', 'auditor'] } }, async (request, reply) => {
+    const q = exportQuery.parse(request.query);
+    const lines: string[] = [];
+    for await (const e of services.audit.export(q.since ? Date.parse(q.since) : undefined)) {
+      lines.push(JSON.stringify(e));
+    }
+    return reply.type('application/x-ndjson').send(lines.length ? `${lines.join('\n')}\n` : '');
+  });
+}

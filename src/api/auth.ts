@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../shared/errors.js';
+import type { Role } from '../tokens/roles.js';
+import type { TokenPrincipal, TokenService } from '../tokens/token-service.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles that may call this route; every /api/v1 route must declare them. */
+    roles?: readonly Role[];
+  }
+  interface FastifyRequest {
+    principal: TokenPrincipal | undefined;
+  }
+}
+
+/**
+ * Bearer-token authentication and role checks for /api/v1. Routes declare `config.roles`; a
+ * route under /api/v1 without it fails at start-up, so no route can forget its check.
+ */
+export function registerApiAuth(app: FastifyInstance, tokens: TokenService): void {
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/v1') && !(route.config as { roles?: unknown } | undefined)?.roles) {
+      throw new Error(`route ${route.method} ${route.url} declares no roles`);
+    }
+  });
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const roles = request.routeOptions.config?.roles;
+    if (!request.url.startsWith('/api/v1') || !roles) return;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const principal = match ? await tokens.authenticate(match[1]!) : undefined;
+    if (!principal) throw new AppError('UNAUTHENTICATED', 'a valid bearer token is required');
+    if (!roles.includes(principal.role)) {
+      throw new AppError('FORBIDDEN', `role ${principal.role} may not call this route`);
+    }
+    request.principal = principal;
+  });
+}

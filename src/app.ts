@@ -1,0 +1,62 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { registerApiAuth } from './api/auth.js';
+import { sendProblem, toProblem } from './api/problem.js';
+import { apiRoutes } from './api/routes.js';
+import type { Context } from './context.js';
+import type { Services } from './services.js';
+import { bootstrapRoutes } from './web/bootstrap-routes.js';
+
+export interface AppDeps {
+  ctx: Context;
+  services: Services;
+}
+
+/** Largest request body any route accepts; larger ones are refused before parsing (413). */
+const BODY_LIMIT = 64 * 1024;
+
+/** The HTTP app with every face. It never listens by itself (tests use inject or listen(0)). */
+export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    // Per-request info lines cost throughput; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Huge bodies are refused before parsing (bodyLimit); this caps path parameters too.
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const problem = toProblem(err);
+    if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      type: 'about:blank',
+      title: 'NOT_FOUND',
+      status: 404,
+      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+      code: 'NOT_FOUND',
+    }),
+  );
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('cache-control', 'no-store');
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await services.health.check();
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  registerApiAuth(app, services.tokens);
+  await app.register(async (api) => apiRoutes(api, services), { prefix: '/api/v1' });
+  await app.register(async (web) => bootstrapRoutes(web, services.bootstrap, ctx.config.orgName));
+  return app;
+}

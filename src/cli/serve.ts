@@ -1,0 +1,33 @@
+import { buildApp } from '../app.js';
+import { openRuntime } from '../runtime.js';
+import type { Command } from './command.js';
+
+/** `serve`: applies migrations, prints the bootstrap link on an empty database, serves until a signal. */
+export const serve: Command = async ({ config, logger }) => {
+  const rt = await openRuntime(config, { logger, migrate: true });
+  const app = await buildApp(rt);
+  const link = await rt.services.bootstrap.mintIfEmpty();
+  await app.listen({ port: config.port, host: config.host });
+  logger.info(
+    { url: `http://${config.host}:${config.port}`, database: config.databaseUrl.split(':')[0] },
+    'serving',
+  );
+  if (link) {
+    // One plain line, easy to find among JSON logs.
+    process.stdout.write(
+      `Bootstrap the first administrator (single use, 24 h): ${config.publicUrl}/bootstrap/${link}\n`,
+    );
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  // Graceful: stop accepting, let in-flight requests and queued commits finish, then close the pool.
+  await app.close();
+  await rt.close();
+  return 0;
+};

@@ -1,0 +1,130 @@
+import type { Actor } from '../audit/audit-log.js';
+import type { Context } from '../context.js';
+import { hashPassword } from '../crypto/passwords.js';
+import { newId } from '../crypto/random.js';
+import { AppError } from '../shared/errors.js';
+import type { Db } from '../store/open-store.js';
+import { groupsRepo } from '../store/repos/groups.js';
+import { usersRepo } from '../store/repos/users.js';
+import type { UserRow } from '../store/schema.js';
+import { canMoveTo, type NewPerson, type PersonStatus, type PersonView, toPersonView } from './person.js';
+
+/** People and groups: create, read, change status. Every write is one transaction with its audit event. */
+export class IdentityService {
+  constructor(private readonly ctx: Context) {}
+
+  /** Creates a person (and any groups named that do not exist yet). */
+  async create(actor: Actor, input: NewPerson): Promise<PersonView> {
+    const passwordHash = input.password ? await hashPassword(input.password) : null;
+    const now = this.ctx.clock.now();
+    const id = newId();
+    return this.ctx.store.transaction(async (trx) => {
+      if (await usersRepo.byUsername(trx, input.username)) {
+        throw new AppError('CONFLICT', `username ${input.username} is already taken`);
+      }
+      try {
+        await usersRepo.insert(trx, {
+          id,
+          username: input.username,
+          username_lower: input.username.toLowerCase(),
+          email: input.email ?? null,
+          display_name: input.displayName ?? null,
+          status: 'active',
+          external_id: input.externalId ?? null,
+          password_hash: passwordHash,
+          locked_until: null,
+          created_at: now,
+          updated_at: now,
+        });
+      } catch (err) {
+        // A concurrent create of the same username or externalId lost the race on the unique index.
+        throw new AppError('CONFLICT', `username or externalId already exists`, { cause: String(err) });
+      }
+      for (const name of input.groups ?? []) await this.joinGroup(trx, id, name, now);
+      await this.ctx.audit.append(trx, actor, {
+        action: 'person.created',
+        subject: id,
+        details: { username: input.username, groups: input.groups ?? [] },
+      });
+      return toPersonView((await usersRepo.byId(trx, id))!, await groupsRepo.namesOf(trx, id));
+    });
+  }
+
+  private async joinGroup(trx: Db, userId: string, name: string, now: number): Promise<void> {
+    let group = await groupsRepo.byName(trx, name);
+    if (!group) {
+      await groupsRepo.insert(trx, { id: newId(), name, created_at: now });
+      group = (await groupsRepo.byName(trx, name))!;
+    }
+    await groupsRepo.addMember(trx, group.id, userId);
+  }
+
+  /** One person, or NOT_FOUND. */
+  async get(id: string): Promise<PersonView> {
+    const row = await usersRepo.byId(this.ctx.store.db, id);
+    if (!row) throw new AppError('NOT_FOUND', `no person with id ${id}`);
+    return toPersonView(row, await groupsRepo.namesOf(this.ctx.store.db, id));
+  }
+
+  /** The raw row by username (case-insensitive), for services that verify credentials. */
+  findByUsername(username: string): Promise<UserRow | undefined> {
+    return usersRepo.byUsername(this.ctx.store.db, username);
+  }
+
+  /** A page of people, by username. */
+  async list(opts: {
+    limit: number;
+    offset: number;
+    search?: string;
+  }): Promise<{ total: number; people: PersonView[] }> {
+    const db = this.ctx.store.db;
+    const rows = await usersRepo.list(db, opts);
+    const people = await Promise.all(
+      rows.map(async (r) => toPersonView(r, await groupsRepo.namesOf(db, r.id))),
+    );
+    return { total: await usersRepo.count(db), people };
+  }
+
+  /** Moves a person to a new lifecycle status. */
+  async setStatus(actor: Actor, id: string, status: PersonStatus, reason?: string): Promise<PersonView> {
+    return this.ctx.store.transaction(async (trx) => {
+      const row = await usersRepo.byId(trx, id);
+      if (!row) throw new AppError('NOT_FOUND', `no person with id ${id}`);
+      if (!canMoveTo(row.status, status)) {
+        throw new AppError('INVALID_STATE', `a ${row.status} person cannot become ${status}`);
+      }
+      if (row.status !== status) {
+        await usersRepo.update(trx, id, { status, updated_at: this.ctx.clock.now() });
+        await this.ctx.audit.append(trx, actor, {
+          action: 'person.status_changed',
+          subject: id,
+          details: { from: row.status, to: status, reason: reason ?? null },
+        });
+      }
+      return toPersonView((await usersRepo.byId(trx, id))!, await groupsRepo.namesOf(trx, id));
+    });
+  }
+
+  /** Sets a person's sign-in password (argon2id). */
+  async setPassword(actor: Actor, id: string, password: string): Promise<void> {
+    const hash = await hashPassword(password);
+    await this.ctx.store.transaction(async (trx) => {
+      if (!(await usersRepo.byId(trx, id))) throw new AppError('NOT_FOUND', `no person with id ${id}`);
+      await usersRepo.update(trx, id, { password_hash: hash, updated_at: this.ctx.clock.now() });
+      await this.ctx.audit.append(trx, actor, { action: 'person.password_set', subject: id });
+    });
+  }
+
+  /** Every group with its member count. */
+  async listGroups(): Promise<Array<{ id: string; name: string; members: number }>> {
+    const db = this.ctx.store.db;
+    const groups = await groupsRepo.list(db);
+    return Promise.all(
+      groups.map(async (g) => ({
+        id: g.id,
+        name: g.name,
+        members: (await groupsRepo.memberIds(db, g.id)).length,
+      })),
+    );
+  }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { auditExport } from './cli/audit-export.js';
+import { auditVerify } from './cli/audit-verify.js';
+import { type Command, EXIT, UsageError } from './cli/command.js';
+import { migrate } from './cli/migrate.js';
+import { serve } from './cli/serve.js';
+import { tokenCreate } from './cli/token-create.js';
+import { loadConfig } from './config.js';
+import { AppError } from './shared/errors.js';
+import { createLogger } from './shared/logger.js';
+
+/** Every command, by its words on the command line. */
+const COMMANDS: Record<string, Command> = {
+  serve,
+  migrate,
+  'token create': tokenCreate,
+  'audit verify': auditVerify,
+  'audit export': auditExport,
+};
+
+const USAGE = `usage: portcullis <command>
+  serve                                  run the server (applies migrations first)
+  migrate                                apply migrations and exit
+  token create --role ROLE --name NAME   print a new API token
+  audit verify                           check the audit chain
+  audit export [--since ISO-TIME]        audit events as JSON lines`;
+
+/** Parses the command line, runs one command, and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [first = '', second = ''] = argv;
+  const two = `${first} ${second}`;
+  const name = COMMANDS[two] ? two : COMMANDS[first] ? first : undefined;
+  if (!name || first === '--help' || first === 'help') {
+    process.stderr.write(`${USAGE}\n`);
+    return name || first === '--help' || first === 'help' ? EXIT.ok : EXIT.usage;
+  }
+  const args = argv.slice(name.split(' ').length);
+  try {
+    const config = loadConfig();
+    // Commands print their results on stdout; logs go to stderr, except for serve.
+    const logger = createLogger(config.logLevel, name === 'serve' ? process.stdout : process.stderr);
+    const out = (text: string) => process.stdout.write(`${text}\n`);
+    return await COMMANDS[name]!({ args, config, logger, out });
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`portcullis ${name}: ${(err as Error).message}\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    // The operator at the terminal may see every message; AppError codes name the kind.
+    const code = err instanceof AppError ? ` [${err.code}]` : '';
+    process.stderr.write(`portcullis ${name}: ${(err as Error).message}${code}\n`);
+    return EXIT.failure;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`portcullis: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = EXIT.failure;
+  },
+);

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { createWriteQueue, type WriteQueue } from './write-queue.js';
+
+/** A handle that runs queries: the database itself or an open transaction. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** What differs between the dialects, in one place (call sites ask, never test the dialect). */
+export interface Capabilities {
+  dialect: 'sqlite' | 'postgres';
+  /** `SELECT … FOR UPDATE [SKIP LOCKED]` exists (PostgreSQL); SQLite serialises writers instead. */
+  rowLocks: boolean;
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  caps: Capabilities;
+  /** Runs `work` in one transaction of its own. */
+  transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Runs `work` in a shared transaction with other queued writes (group commit); resolves after commit. */
+  groupCommit: WriteQueue['run'];
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Longest a write waits to join a group commit (ms). */
+  groupCommitMs?: number;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+/** Opens SQLite (`sqlite:PATH`) or PostgreSQL (`postgres://…`) behind one Kysely handle. */
+export function openStore(url: string, options: OpenStoreOptions = {}): Store {
+  let db: Kysely<Database>;
+  let caps: Capabilities;
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SqliteDatabase(path);
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: an acknowledged audit-critical write survives power loss, not only a crash.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 10000');
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    caps = { dialect: 'sqlite', rowLocks: false };
+  } else {
+    // bigint columns (times, counters) come back as JS numbers: every value we store fits in 2^53.
+    pg.types.setTypeParser(20, (v: string) => Number(v));
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    caps = { dialect: 'postgres', rowLocks: true };
+  }
+  const queue = createWriteQueue(db, { maxWaitMs: options.groupCommitMs ?? 0 });
+  return {
+    db,
+    caps,
+    transaction: (work) => db.transaction().execute(work),
+    groupCommit: queue.run,
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async close() {
+      await queue.drain();
+      await db.destroy();
+    },
+  };
+}
