@@ -24,6 +24,10 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     // Huge bodies are refused before parsing (bodyLimit); this caps path parameters too.
     routerOptions: { maxParamLength: 200 },
+    // Errors raised before routing (oversized params, bad URLs) get the same problem+json.
+    frameworkErrors: (err, _request, reply) => {
+      sendProblem(reply, toProblem(err));
+    },
   });
 
   app.setErrorHandler((err, request, reply) => {

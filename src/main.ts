@@ -2,6 +2,7 @@
 import { auditExport } from './cli/audit-export.js';
 import { auditVerify } from './cli/audit-verify.js';
 import { type Command, EXIT, UsageError } from './cli/command.js';
+import { importPskc } from './cli/import-pskc.js';
 import { migrate } from './cli/migrate.js';
 import { serve } from './cli/serve.js';
 import { tokenCreate } from './cli/token-create.js';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   'token create': tokenCreate,
   'audit verify': auditVerify,
   'audit export': auditExport,
+  'import pskc': importPskc,
 };
 
 const USAGE = `usage: portcullis <command>
@@ -23,7 +25,9 @@ const USAGE = `usage: portcullis <command>
   migrate                                apply migrations and exit
   token create --role ROLE --name NAME   print a new API token
   audit verify                           check the audit chain
-  audit export [--since ISO-TIME]        audit events as JSON lines`;
+  audit export [--since ISO-TIME]        audit events as JSON lines
+  import pskc FILE [--key-hex HEX | --password PW]
+                                         import hardware OTP tokens (RFC 6030), all or nothing`;
 
 /** Parses the command line, runs one command, and returns its exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -11,6 +11,17 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: TokenPrincipal | undefined;
   }
+  interface FastifyInstance {
+    /** Every /api/v1 route with its roles: drives the role matrix test and the docs. */
+    apiRouteTable: ApiRoute[];
+  }
+}
+
+/** One /api/v1 route and the roles that may call it. */
+export interface ApiRoute {
+  method: string;
+  url: string;
+  roles: readonly Role[];
 }
 
 /**
@@ -19,9 +30,14 @@ declare module 'fastify' {
  */
 export function registerApiAuth(app: FastifyInstance, tokens: TokenService): void {
   app.decorateRequest('principal', undefined);
+  const table: ApiRoute[] = [];
+  app.decorate('apiRouteTable', table);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/v1') && !(route.config as { roles?: unknown } | undefined)?.roles) {
-      throw new Error(`route ${route.method} ${route.url} declares no roles`);
+    if (!route.url.startsWith('/api/v1')) return;
+    const roles = (route.config as { roles?: readonly Role[] } | undefined)?.roles;
+    if (!roles) throw new Error(`route ${route.method} ${route.url} declares no roles`);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') table.push({ method, url: route.url, roles });
     }
   });
   app.addHook('onRequest', async (request: FastifyRequest) => {

@@ -1,12 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { auditRoutes } from './audit-routes.js';
+import { authenticatorRoutes } from './authenticator-routes.js';
+import { inventoryRoutes } from './inventory-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import { validateRoutes } from './validate-routes.js';
 
 /** Every /api/v1 route module, by domain. */
 export async function apiRoutes(app: FastifyInstance, services: Services): Promise<void> {
   await peopleRoutes(app, services);
   await tokenRoutes(app, services);
   await auditRoutes(app, services);
+  await authenticatorRoutes(app, services);
+  await validateRoutes(app, services);
+  await inventoryRoutes(app, services);
 }

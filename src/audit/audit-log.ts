@@ -1,8 +1,8 @@
 import type { Keyring } from '../crypto/keyring.js';
-import type { Db } from '../store/open-store.js';
-import { auditRepo } from '../store/repos/audit-events.js';
+import type { Db, Store } from '../store/open-store.js';
+import { type AuditHead, auditRepo } from '../store/repos/audit-events.js';
 import type { AuditEventRow } from '../store/schema.js';
-import { ChainVerifier, eventHash, GENESIS_HASH, headMacInput } from './chain.js';
+import { type ChainProblem, ChainVerifier, eventHash, GENESIS_HASH, headMacInput } from './chain.js';
 
 /** Who did something: an API token, a person, the system itself. */
 export interface Actor {
@@ -36,7 +36,7 @@ export class AuditLog {
   async append(trx: Db, actor: Actor, ...entries: AuditEntry[]): Promise<void> {
     const head = await auditRepo.headForAppend(trx, this.rowLocks);
     let seq = head?.seq ?? 0;
-    let prev = head?.hash ?? GENESIS_HASH;
+    let prev = head && head.seq > 0 ? head.hash : GENESIS_HASH;
     const at = this.clock();
     const rows: AuditEventRow[] = entries.map((e) => {
       seq += 1;
@@ -66,41 +66,66 @@ export class AuditLog {
 
   /**
    * Verifies the whole chain and the signed head. Returns the count, or the first bad sequence
-   * number and what is wrong there.
+   * number and what is wrong there. Safe while other instances append: see `walk` and below.
    */
-  async verify(
-    db: Db,
-    pageSize = 20_000,
-  ): Promise<{ ok: true; count: number } | { ok: false; seq: number; reason: string }> {
+  async verify(store: Store, pageSize = 2_000): Promise<VerifyResult> {
     const verifier = new ChainVerifier();
-    let after = 0;
-    for (;;) {
-      const page = await auditRepo.page(db, after, pageSize);
-      if (page.length === 0) break;
-      for (const row of page) if (!verifier.step(row)) break;
-      if (verifier.problem) break;
-      after = page[page.length - 1]!.seq;
+    await this.walk(store, verifier, pageSize);
+    let head = await auditRepo.head(store.db);
+    // Each append commits its events with the head, so a head read after the walk covers at
+    // least the events walked; if it is further on, those events committed meanwhile and are
+    // visible now. Walking up to that head tells a concurrent append from a truncated tail.
+    if (!verifier.problem && head && head.seq > verifier.lastSeq) {
+      await this.walk(store, verifier, pageSize, head.seq);
     }
-    const head = await auditRepo.head(db);
-    if (head) {
-      let macOk = false;
-      try {
-        macOk =
-          this.keyring.mac(HEAD_PURPOSE, headMacInput(head.seq, head.hash), head.master_kid) === head.mac;
-      } catch {
-        macOk = false;
-      }
-      if (!macOk && !verifier.problem)
-        return { ok: false, seq: head.seq, reason: 'the chain head signature does not match' };
+    if (head?.seq === 0) head = undefined; // an empty head (see auditRepo.headForAppend) signs nothing
+    if (head && !verifier.problem && !this.headMacOk(head)) {
+      return { ok: false, seq: head.seq, reason: 'the chain head signature does not match' };
     }
     const problem = verifier.finish(head);
     if (!problem) return { ok: true, count: verifier.count };
-    const reason = {
-      gap: 'an event is missing or out of order',
-      link: 'the event does not link to the one before it',
-      hash: 'the event was altered',
-      head: 'events after this point were removed (the chain is shorter than its signed head)',
-    }[problem.kind];
-    return { ok: false, seq: problem.seq, reason };
+    return { ok: false, seq: problem.seq, reason: REASONS[problem.kind] };
+  }
+
+  /** Feeds events after the verifier's last one (through `throughSeq`) until the end or a break. */
+  private async walk(store: Store, verifier: ChainVerifier, pageSize: number, throughSeq?: number) {
+    let next = auditRepo.chainPage(store, verifier.lastSeq, pageSize, throughSeq);
+    for (;;) {
+      const page = await next;
+      const last = page[page.length - 1];
+      if (!last) return;
+      // Ask for the next page before hashing this one: PostgreSQL works on it meanwhile.
+      next =
+        page.length < pageSize
+          ? Promise.resolve([])
+          : auditRepo.chainPage(store, last.seq, pageSize, throughSeq);
+      for (const row of page) {
+        if (!verifier.step(row)) {
+          next.catch(() => {}); // abandoned: its outcome no longer matters
+          return;
+        }
+      }
+    }
+  }
+
+  private headMacOk(head: AuditHead): boolean {
+    try {
+      return this.keyring.mac(HEAD_PURPOSE, headMacInput(head.seq, head.hash), head.master_kid) === head.mac;
+    } catch {
+      return false; // signed by a master key this instance does not hold
+    }
   }
 }
+
+/** The outcome of `AuditLog.verify`. */
+export type VerifyResult = { ok: true; count: number } | { ok: false; seq: number; reason: string };
+
+/** What each kind of break means, for the operator reading `audit verify`. */
+const REASONS: Record<ChainProblem['kind'], string> = {
+  gap: 'an event is missing or out of order',
+  link: 'the event does not link to the one before it',
+  hash: 'the event was altered',
+  truncated: 'events from here on were removed (the chain is shorter than its signed head)',
+  unsigned: 'events from here on are not covered by the signed chain head',
+  head: 'the chain does not end in the hash its signed head names',
+};

@@ -38,7 +38,7 @@ export class AuditService {
 
   /** Verifies the whole chain and its signed head. */
   verify() {
-    return this.ctx.audit.verify(this.ctx.store.db);
+    return this.ctx.audit.verify(this.ctx.store);
   }
 
   /** Streams events in chain order, optionally from a time on. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
@@ -23,7 +24,7 @@ export interface TestRuntime extends Runtime {
 /** A runtime over a fresh database, with a manual clock and silent logs. */
 export async function createTestRuntime(
   dialect: Dialect,
-  opts: { env?: Record<string, string>; db?: TestDatabase; clock?: ManualClock } = {},
+  opts: { env?: Record<string, string>; db?: TestDatabase; clock?: ManualClock; logger?: Logger } = {},
 ): Promise<TestRuntime> {
   const db = opts.db ?? (await createTestDatabase(dialect));
   const config = loadConfig({
@@ -33,7 +34,7 @@ export async function createTestRuntime(
     ...opts.env,
   });
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 10, 28, 12, 0, 0));
-  const rt = await openRuntime(config, { logger: createLogger('silent'), clock, migrate: true });
+  const rt = await openRuntime(config, { logger: opts.logger ?? createLogger('silent'), clock, migrate: true });
   let app: FastifyInstance | undefined;
   return {
     ...rt,

@@ -13,11 +13,20 @@ export const authenticatorsRepo = {
 
   /** One person's authenticators, oldest first. */
   forUser(db: Db, userId: string): Promise<AuthenticatorRow[]> {
-    return db.selectFrom('authenticators').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    return db
+      .selectFrom('authenticators')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
   },
 
   /** The person's authenticators that may verify a code now: pending or active, of the given types. */
-  verifiable(db: Db, userId: string, types: readonly AuthenticatorRow['type'][]): Promise<AuthenticatorRow[]> {
+  verifiable(
+    db: Db,
+    userId: string,
+    types: readonly AuthenticatorRow['type'][],
+  ): Promise<AuthenticatorRow[]> {
     return db
       .selectFrom('authenticators')
       .selectAll()
@@ -27,12 +36,64 @@ export const authenticatorsRepo = {
       .execute();
   },
 
+  /** The person's authenticators of one type that are not revoked (to replace them). */
+  liveOfType(db: Db, userId: string, type: AuthenticatorRow['type']): Promise<AuthenticatorRow[]> {
+    return db
+      .selectFrom('authenticators')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('type', '=', type)
+      .where('state', '!=', 'revoked')
+      .orderBy('created_at')
+      .execute();
+  },
+
+  /**
+   * Moves the state only if it is still `from` (compare-and-set), so two concurrent changes
+   * cannot both apply. False when another request changed it first.
+   */
+  async changeState(
+    db: Db,
+    id: string,
+    from: AuthenticatorRow['state'],
+    to: AuthenticatorRow['state'],
+    reason: string | null,
+    now: number,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('authenticators')
+      .set({ state: to, state_reason: reason, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  async rename(db: Db, id: string, name: string | null, now: number): Promise<void> {
+    await db.updateTable('authenticators').set({ name, updated_at: now }).where('id', '=', id).execute();
+  },
+
+  /** Records a use that spent no counter (a recovery code): last use, and activation if first. */
+  async markUsed(db: Db, id: string, now: number): Promise<void> {
+    await db
+      .updateTable('authenticators')
+      .set((eb) => ({
+        last_used_at: now,
+        updated_at: now,
+        activated_at: eb.fn.coalesce('activated_at', eb.val(now)),
+      }))
+      .where('id', '=', id)
+      .execute();
+  },
+
   /**
    * Accepts a use atomically: moves the counter forward only if nobody has moved it to or past
    * `counter` meanwhile (compare-and-set), so one code is accepted once across every instance.
-   * Activates a pending authenticator on its first use. False when another request won.
+   * TOTP stores the last accepted step, HOTP the next expected counter: either way a use is
+   * valid only while the stored value is below the new one. Activates a pending authenticator on
+   * its first use. False when another request won.
    */
-  async advanceCounter(db: Db, id: string, counter: number, expected: number | null, now: number): Promise<boolean> {
+  async advanceCounter(db: Db, id: string, counter: number, now: number): Promise<boolean> {
     const r = await db
       .updateTable('authenticators')
       .set((eb) => ({
@@ -45,7 +106,7 @@ export const authenticatorsRepo = {
       }))
       .where('id', '=', id)
       .where('state', 'in', ['pending', 'active'])
-      .where((eb) => (expected === null ? eb('counter', 'is', null) : eb('counter', '=', expected)))
+      .where((eb) => eb.or([eb('counter', 'is', null), eb('counter', '<', counter)]))
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },

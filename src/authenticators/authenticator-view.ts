@@ -1,0 +1,44 @@
+import type { AuthenticatorRow } from '../store/schema.js';
+import type { AuthenticatorKind, AuthenticatorState } from './authenticator-type.js';
+
+/**
+ * What every read API shows of an authenticator. Built field by field from the row, so a
+ * secret, an otpauth URI or a code can never leak into a read by a new column.
+ */
+export interface AuthenticatorView {
+  id: string;
+  userId: string | null;
+  type: AuthenticatorKind;
+  state: AuthenticatorState;
+  /** Why it is in its state (revocation reason, "replaced", "redeemed"), when one was given. */
+  stateReason: string | null;
+  name: string | null;
+  serial: string | null;
+  createdAt: string;
+  activatedAt: string | null;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  /** Recovery codes only: how many codes of the set are still unused. */
+  remaining?: number;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Shapes a row for the API; `remaining` is given for recovery-code sets. */
+export function toAuthenticatorView(row: AuthenticatorRow, remaining?: number): AuthenticatorView {
+  const view: AuthenticatorView = {
+    id: row.id,
+    userId: row.user_id,
+    type: row.type,
+    state: row.state,
+    stateReason: row.state_reason,
+    name: row.name,
+    serial: row.serial,
+    createdAt: new Date(row.created_at).toISOString(),
+    activatedAt: iso(row.activated_at),
+    lastUsedAt: iso(row.last_used_at),
+    expiresAt: iso(row.expires_at),
+  };
+  if (row.type === 'recovery_codes') view.remaining = remaining ?? 0;
+  return view;
+}

@@ -1,0 +1,109 @@
+import type { Actor } from '../audit/audit-log.js';
+import { getType, listTypes } from '../authenticators/registry.js';
+import type { Context } from '../context.js';
+import type { Db } from '../store/open-store.js';
+import { authenticatorsRepo } from '../store/repos/authenticators.js';
+import { usersRepo } from '../store/repos/users.js';
+import type { AuthenticatorRow } from '../store/schema.js';
+import { retryAfterSeconds } from './backoff.js';
+import { failureCounter } from './failure-counter.js';
+
+export type ValidationResult =
+  | { result: 'accept'; authenticatorId: string }
+  | { result: 'reject' }
+  | { result: 'throttled'; retryAfterSeconds: number };
+
+interface Candidate {
+  row: AuthenticatorRow;
+  counter: number;
+}
+
+/** The kinds whose codes the validation API may accept (OTP), from the types' own descriptions. */
+const VALIDATABLE = listTypes()
+  .filter((t) => t.describe.validatable)
+  .map((t) => t.kind);
+
+/**
+ * The one validation service: "is this code right for this person?" for every system that asks
+ * (VPN, PAM, legacy apps, and the sign-in flow). Reads and OTP maths happen outside the write;
+ * the decision is one compare-and-set in the database, shared with other requests through group
+ * commit, so a code is accepted at most once across every instance and the answer is sent only
+ * after it is durable.
+ */
+export class ValidationService {
+  constructor(private readonly ctx: Context) {}
+
+  /** Checks `code` for `username`. Unknown, disabled and factor-less people get the same reject. */
+  async validate(actor: Actor, username: string, code: string): Promise<ValidationResult> {
+    const { store, clock } = this.ctx;
+    const now = clock.now();
+    const user = await usersRepo.byUsername(store.db, username);
+    // A throttled request is refused before any write: an attacker's flood costs one read each.
+    if (user && failureCounter.isLocked(user.locked_until, now)) {
+      return { result: 'throttled', retryAfterSeconds: retryAfterSeconds(user.locked_until!, now) };
+    }
+    if (!user || user.status !== 'active') {
+      await store.groupCommit((trx) => this.audit(trx, actor, 'validation.rejected', null, { username, reason: 'unknown_or_inactive' }));
+      return { result: 'reject' };
+    }
+    const candidates = await this.matchingAuthenticators(user.id, code, now);
+    return store.groupCommit((trx) => this.decide(trx, actor, user.id, candidates, now));
+  }
+
+  /** The person's authenticators for which `code` is right now (pure checks, no writes). */
+  private async matchingAuthenticators(userId: string, code: string, now: number): Promise<Candidate[]> {
+    const rows = await authenticatorsRepo.verifiable(this.ctx.store.db, userId, VALIDATABLE);
+    const out: Candidate[] = [];
+    for (const row of rows) {
+      const type = getType(row.type);
+      if (!type.check || !row.secret_enc) continue;
+      try {
+        const secret = await this.ctx.keyring.decrypt(row.secret_enc, `authenticator:${row.id}`);
+        const r = type.check(row, secret, code, now);
+        secret.fill(0);
+        if (r.ok) out.push({ row, counter: r.counter });
+      } catch (err) {
+        // One unreadable authenticator (wrong key, damaged row) must not fail the person's others.
+        this.ctx.logger.error({ authenticatorId: row.id, err: (err as Error).message }, 'authenticator cannot be checked');
+      }
+    }
+    return out;
+  }
+
+  /** The write: re-check the lock, claim the code (compare-and-set) or count the failure. */
+  private async decide(trx: Db, actor: Actor, userId: string, candidates: Candidate[], now: number): Promise<ValidationResult> {
+    const { store, config } = this.ctx;
+    const state = await usersRepo.throttleForUpdate(trx, userId, store.caps.rowLocks);
+    if (!state || state.status !== 'active') {
+      await this.audit(trx, actor, 'validation.rejected', userId, { reason: 'unknown_or_inactive' });
+      return { result: 'reject' };
+    }
+    // Requests of one burst all passed the read-time check; the lock is decided here, in order.
+    if (failureCounter.isLocked(state.locked_until, now)) {
+      return { result: 'throttled', retryAfterSeconds: retryAfterSeconds(state.locked_until!, now) };
+    }
+    for (const c of candidates) {
+      if (await authenticatorsRepo.advanceCounter(trx, c.row.id, c.counter, now)) {
+        await failureCounter.succeed(trx, userId);
+        await this.audit(trx, actor, 'validation.accepted', userId, {
+          authenticatorId: c.row.id,
+          type: c.row.type,
+          activated: c.row.state === 'pending',
+        });
+        return { result: 'accept', authenticatorId: c.row.id };
+      }
+    }
+    const { failures, lockedUntil } = await failureCounter.fail(trx, userId, now, config.throttleFreeFailures);
+    await this.audit(trx, actor, 'validation.rejected', userId, {
+      reason: candidates.length > 0 ? 'replayed' : 'wrong_code',
+      failures,
+      lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString(),
+    });
+    return { result: 'reject' };
+  }
+
+  private audit(trx: Db, actor: Actor, action: string, subject: string | null, details: Record<string, unknown>) {
+    const outcome = action.endsWith('accepted') ? 'success' : 'failure';
+    return this.ctx.audit.append(trx, actor, { action, subject, outcome, details });
+  }
+}
