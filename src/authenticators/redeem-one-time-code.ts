@@ -5,6 +5,9 @@ import { normaliseHumanCode } from '../crypto/random.js';
 import { authenticatorsRepo } from '../store/repos/authenticators.js';
 import { oneTimeCodesRepo, type RedeemableCode } from '../store/repos/one-time-codes.js';
 import { usersRepo } from '../store/repos/users.js';
+import { AppError } from '../shared/errors.js';
+import { retryAfterSeconds } from '../verification/backoff.js';
+import { failureCounter } from '../verification/failure-counter.js';
 import { changeState } from './change-state.js';
 
 /** The single-use kinds, and the prefix of their audit actions. */
@@ -19,7 +22,9 @@ const MAX_CODE_CHARS = 64;
  * find the owner's unused codes of a usable, unexpired authenticator, compare against every
  * hash (no early exit), then spend the match with a conditional UPDATE; only the request whose
  * update found it unused wins. A spent pass revokes its authenticator ("redeemed"). Every
- * outcome is audited in the same transaction; the code itself never is.
+ * outcome is audited in the same transaction; the code itself never is. Failures count on the
+ * person's one failure counter (shared with the validation API and sign-in); while it locks the
+ * account, redemption is refused with THROTTLED before any code is compared.
  */
 export async function redeemOneTimeCode(
   ctx: Context,
@@ -33,17 +38,24 @@ export async function redeemOneTimeCode(
   return ctx.store.transaction(async (trx) => {
     const now = ctx.clock.now();
     const person = await usersRepo.byId(trx, userId);
+    if (person && failureCounter.isLocked(person.locked_until, now)) {
+      const wait = retryAfterSeconds(person.locked_until!, now);
+      throw new AppError('THROTTLED', `too many failed attempts; retry after ${wait} s`);
+    }
     const usable = presented !== undefined && person?.status === 'active';
     const candidates = usable ? await oneTimeCodesRepo.redeemable(trx, userId, kind, now) : [];
     const match = presented === undefined ? undefined : findMatch(presented, candidates);
     if (!match || !(await oneTimeCodesRepo.consume(trx, match.id, now))) {
+      const counted = usable ? await failureCounter.fail(trx, userId, now, ctx.config.throttleFreeFailures) : undefined;
       await ctx.audit.append(trx, actor, {
         action: `${prefix}.rejected`,
         subject: userId,
         outcome: 'failure',
+        details: counted ? { failures: counted.failures } : {},
       });
       return false;
     }
+    await failureCounter.succeed(trx, userId);
     await authenticatorsRepo.markUsed(trx, match.authenticator_id, now);
     const remaining = (await oneTimeCodesRepo.unusedCounts(trx, [match.authenticator_id])).get(
       match.authenticator_id,

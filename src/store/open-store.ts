@@ -39,6 +39,8 @@ export interface OpenStoreOptions {
   groupCommitMs?: number;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** Told about errors on idle PostgreSQL connections (logged by the runtime). */
+  onPoolError?: (err: Error) => void;
 }
 
 /** Opens SQLite (`sqlite:PATH`) or PostgreSQL (`postgres://…`) behind one Kysely handle. */
@@ -66,6 +68,9 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     // bigint columns (times, counters) come back as JS numbers: every value we store fits in 2^53.
     pg.types.setTypeParser(20, (v: string) => Number(v));
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // An idle client's error (server restart, failover) must not crash the process: the pool
+    // drops that client and the next query reconnects.
+    pool.on('error', (err) => options.onPoolError?.(err));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     caps = { dialect: 'postgres', rowLocks: true };
     selectArrays = async (query) =>

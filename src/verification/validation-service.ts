@@ -4,12 +4,12 @@ import type { Context } from '../context.js';
 import type { Db } from '../store/open-store.js';
 import { authenticatorsRepo } from '../store/repos/authenticators.js';
 import { usersRepo } from '../store/repos/users.js';
-import type { AuthenticatorRow } from '../store/schema.js';
+import type { AuthenticatorRow, UserRow } from '../store/schema.js';
 import { retryAfterSeconds } from './backoff.js';
 import { failureCounter } from './failure-counter.js';
 
 export type ValidationResult =
-  | { result: 'accept'; authenticatorId: string }
+  | { result: 'accept'; authenticatorId: string; type: AuthenticatorRow['type'] }
   | { result: 'reject' }
   | { result: 'throttled'; retryAfterSeconds: number };
 
@@ -35,26 +35,52 @@ export class ValidationService {
 
   /** Checks `code` for `username`. Unknown, disabled and factor-less people get the same reject. */
   async validate(actor: Actor, username: string, code: string): Promise<ValidationResult> {
+    const user = await usersRepo.byUsername(this.ctx.store.db, username);
+    return this.check(actor, user, code, { username });
+  }
+
+  /**
+   * The sign-in flow's second-factor check, for a person the password step identified: the same
+   * throttle, replay rule, failure counter and audit as `validate`. With `onlyAuthenticatorId`
+   * (confirming a new enrolment) only that authenticator's codes count.
+   */
+  async verifyForSignIn(
+    actor: Actor,
+    userId: string,
+    code: string,
+    opts: { onlyAuthenticatorId?: string } = {},
+  ): Promise<ValidationResult> {
+    const user = await usersRepo.byId(this.ctx.store.db, userId);
+    return this.check(actor, user, code, { userId }, opts.onlyAuthenticatorId);
+  }
+
+  private async check(
+    actor: Actor,
+    user: UserRow | undefined,
+    code: string,
+    who: Record<string, string>,
+    onlyAuthenticatorId?: string,
+  ): Promise<ValidationResult> {
     const { store, clock } = this.ctx;
     const now = clock.now();
-    const user = await usersRepo.byUsername(store.db, username);
     // A throttled request is refused before any write: an attacker's flood costs one read each.
     if (user && failureCounter.isLocked(user.locked_until, now)) {
       return { result: 'throttled', retryAfterSeconds: retryAfterSeconds(user.locked_until!, now) };
     }
     if (!user || user.status !== 'active') {
-      await store.groupCommit((trx) => this.audit(trx, actor, 'validation.rejected', null, { username, reason: 'unknown_or_inactive' }));
+      await store.groupCommit((trx) => this.audit(trx, actor, 'validation.rejected', null, { ...who, reason: 'unknown_or_inactive' }));
       return { result: 'reject' };
     }
-    const candidates = await this.matchingAuthenticators(user.id, code, now);
+    const candidates = await this.matchingAuthenticators(user.id, code, now, onlyAuthenticatorId);
     return store.groupCommit((trx) => this.decide(trx, actor, user.id, candidates, now));
   }
 
   /** The person's authenticators for which `code` is right now (pure checks, no writes). */
-  private async matchingAuthenticators(userId: string, code: string, now: number): Promise<Candidate[]> {
+  private async matchingAuthenticators(userId: string, code: string, now: number, onlyId?: string): Promise<Candidate[]> {
     const rows = await authenticatorsRepo.verifiable(this.ctx.store.db, userId, VALIDATABLE);
     const out: Candidate[] = [];
     for (const row of rows) {
+      if (onlyId !== undefined && row.id !== onlyId) continue;
       const type = getType(row.type);
       if (!type.check || !row.secret_enc) continue;
       try {
@@ -90,7 +116,7 @@ export class ValidationService {
           type: c.row.type,
           activated: c.row.state === 'pending',
         });
-        return { result: 'accept', authenticatorId: c.row.id };
+        return { result: 'accept', authenticatorId: c.row.id, type: c.row.type };
       }
     }
     const { failures, lockedUntil } = await failureCounter.fail(trx, userId, now, config.throttleFreeFailures);
