@@ -3,7 +3,9 @@ import { registerApiAuth } from './api/auth.js';
 import { sendProblem, toProblem } from './api/problem.js';
 import { apiRoutes } from './api/routes.js';
 import type { Context } from './context.js';
+import { scimRoutes } from './scim/scim-routes.js';
 import type { Services } from './services.js';
+import { ssoRoutes } from './sso/sso-routes.js';
 import { bootstrapRoutes } from './web/bootstrap-routes.js';
 
 export interface AppDeps {
@@ -61,6 +63,8 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
 
   registerApiAuth(app, services.tokens);
   await app.register(async (api) => apiRoutes(api, services), { prefix: '/api/v1' });
+  await app.register(async (s) => scimRoutes(s, services), { prefix: '/scim/v2' });
   await app.register(async (web) => bootstrapRoutes(web, services.bootstrap, ctx.config.orgName));
+  await app.register(async (sso) => ssoRoutes(sso, ctx, services));
   return app;
 }

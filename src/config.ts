@@ -30,6 +30,12 @@ const schema = z
     PORTCULLIS_DATA_DIR: z.string().min(1).default('./data'),
     /** Outgoing mail, e.g. smtp://user:pass@host:587. Absent: the dev outbox. */
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    /** Sender of every mail, e.g. `Portcullis <no-reply@id.example.org>`. Default: the organisation's name at no-reply@ the PUBLIC_URL host. */
+    PORTCULLIS_MAIL_FROM: z
+      .string()
+      .regex(/^[^\r\n]*@[^\r\n]+$/, 'must be an address, optionally as "Name <address>"')
+      .max(200)
+      .optional(),
     /** `production` refuses to start without PORTCULLIS_MASTER_KEY. */
     NODE_ENV: z.string().default('development'),
     /** pino log level. Default info. */
@@ -47,6 +53,22 @@ const schema = z
       .default(60),
     /** Longest a write waits to join a group commit, in ms (0 = as soon as the previous commit ends). Default 0. */
     PORTCULLIS_GROUP_COMMIT_MS: z.coerce.number().min(0).max(50).default(0),
+    /** Days from a person's creation during which they may sign in and enrol a first factor. Default 14. */
+    PORTCULLIS_ENROLMENT_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(14),
+    /** Whom people are told to contact when sign-in cannot go on (shown on the refusal page). */
+    PORTCULLIS_HELPDESK_CONTACT: z.string().min(1).max(200).default('your IT help desk'),
+    /** SSO session overall limit in hours; may lower the NIST ceiling (AAL2 24 h, AAL3 12 h), never raise it. Default 24. */
+    PORTCULLIS_SESSION_MAX_HOURS: z.coerce
+      .number()
+      .min(0.25)
+      .max(24, 'must be at most 24 (NIST SP 800-63B)')
+      .default(24),
+    /** SSO session idle limit in minutes; may lower the NIST ceiling (AAL2 60, AAL3 15), never raise it. Default 60. */
+    PORTCULLIS_SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .min(1)
+      .max(60, 'must be at most 60 (NIST SP 800-63B)')
+      .default(60),
   })
   .transform((c) => ({
     port: c.PORT,
@@ -61,12 +83,17 @@ const schema = z
       .map((k) => Buffer.from(k, 'base64')),
     dataDir: c.PORTCULLIS_DATA_DIR,
     smtpUrl: c.SMTP_URL,
+    mailFrom: c.PORTCULLIS_MAIL_FROM,
     production: c.NODE_ENV === 'production',
     logLevel: c.LOG_LEVEL,
     orgName: c.PORTCULLIS_ORG_NAME,
     throttleFreeFailures: c.PORTCULLIS_THROTTLE_FREE_FAILURES,
     accessPassMinutes: c.PORTCULLIS_ACCESS_PASS_MINUTES,
     groupCommitMs: c.PORTCULLIS_GROUP_COMMIT_MS,
+    enrolmentGraceDays: c.PORTCULLIS_ENROLMENT_GRACE_DAYS,
+    helpdeskContact: c.PORTCULLIS_HELPDESK_CONTACT,
+    sessionMaxHours: c.PORTCULLIS_SESSION_MAX_HOURS,
+    sessionIdleMinutes: c.PORTCULLIS_SESSION_IDLE_MINUTES,
   }));
 
 export type Config = z.output<typeof schema>;

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { auditExport } from './cli/audit-export.js';
 import { auditVerify } from './cli/audit-verify.js';
+import { clientCreate } from './cli/client-create.js';
 import { type Command, EXIT, UsageError } from './cli/command.js';
 import { importPskc } from './cli/import-pskc.js';
+import { keysRotate } from './cli/keys-rotate.js';
 import { migrate } from './cli/migrate.js';
 import { serve } from './cli/serve.js';
 import { tokenCreate } from './cli/token-create.js';
@@ -15,19 +17,24 @@ const COMMANDS: Record<string, Command> = {
   serve,
   migrate,
   'token create': tokenCreate,
+  'client create': clientCreate,
   'audit verify': auditVerify,
   'audit export': auditExport,
   'import pskc': importPskc,
+  'keys rotate': keysRotate,
 };
 
 const USAGE = `usage: portcullis <command>
   serve                                  run the server (applies migrations first)
   migrate                                apply migrations and exit
   token create --role ROLE --name NAME   print a new API token
+  client create --name NAME --redirect-uri URI [--public]
+                                         register an OIDC client; prints {"client_id", "client_secret"}
   audit verify                           check the audit chain
   audit export [--since ISO-TIME]        audit events as JSON lines
   import pskc FILE [--key-hex HEX | --password PW]
-                                         import hardware OTP tokens (RFC 6030), all or nothing`;
+                                         import hardware OTP tokens (RFC 6030), all or nothing
+  keys rotate                            new data key; re-seal every stored secret under it`;
 
 /** Parses the command line, runs one command, and returns its exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -11,23 +11,47 @@ const GARBAGE: Array<{ label: string; payload: string; type?: string }> = [
   { label: 'null', payload: 'null' },
   { label: 'array', payload: '[1,2,3]' },
   { label: 'string', payload: '"text"' },
-  { label: 'wrong types', payload: '{"username":123,"code":[],"type":{},"userId":false,"reason":9,"name":null}' },
-  { label: 'prototype pollution', payload: '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}' },
+  {
+    label: 'wrong types',
+    payload: '{"username":123,"code":[],"type":{},"userId":false,"reason":9,"name":null}',
+  },
+  {
+    label: 'prototype pollution',
+    payload: '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}',
+  },
   { label: 'deeply nested', payload: deep(5_000) },
   { label: 'oversize', payload: JSON.stringify({ name: 'x'.repeat(200_000) }) },
-  { label: 'unicode junk', payload: JSON.stringify({ username: '\u0000\uffff\ud800', code: '١٢٣٤٥٦', type: 'totp' }) },
+  {
+    label: 'unicode junk',
+    payload: JSON.stringify({ username: '\u0000\uffff\ud800', code: '١٢٣٤٥٦', type: 'totp' }),
+  },
   { label: 'wrong media type', payload: 'username=a&code=b', type: 'application/x-www-form-urlencoded' },
 ];
 
 /** Rows in every table that holds state (audit aside: attempts are audited by design). */
 async function tableCounts(rt: TestRuntime): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const table of ['users', 'groups', 'group_members', 'authenticators', 'one_time_codes', 'api_tokens'] as const) {
-    const r = await rt.ctx.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  for (const table of [
+    'users',
+    'groups',
+    'group_members',
+    'authenticators',
+    'one_time_codes',
+    'api_tokens',
+  ] as const) {
+    const r = await rt.ctx.store.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     out[table] = Number(r.n);
   }
-  const changed = await rt.ctx.store.db.selectFrom('users').select(['id', 'status', 'updated_at', 'password_hash']).execute();
-  out.userFingerprint = changed.map((u) => `${u.id}${u.status}${u.updated_at}${u.password_hash}`).join().length;
+  const changed = await rt.ctx.store.db
+    .selectFrom('users')
+    .select(['id', 'status', 'updated_at', 'password_hash'])
+    .execute();
+  out.userFingerprint = changed
+    .map((u) => `${u.id}${u.status}${u.updated_at}${u.password_hash}`)
+    .join().length;
   return out;
 }
 
@@ -58,14 +82,19 @@ describe('garbage to every route', () => {
         for (const g of route.method === 'GET' ? [GARBAGE[0]!] : GARBAGE) {
           const res = await app.inject({
             method: route.method as 'POST',
-            url: route.method === 'GET' ? `${url}?limit=abc&offset=-1&since=yesterday&q=${'%'.repeat(3)}` : url,
-            headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': g.type ?? 'application/json' },
+            url:
+              route.method === 'GET' ? `${url}?limit=abc&offset=-1&since=yesterday&q=${'%'.repeat(3)}` : url,
+            headers: {
+              authorization: `Bearer ${tokens[role]}`,
+              'content-type': g.type ?? 'application/json',
+            },
             ...(route.method === 'GET' ? {} : { payload: g.payload }),
           });
           calls += 1;
           const label = `${route.method} ${url} ${g.label}: ${res.body.slice(0, 200)}`;
           expect(res.statusCode, label).toBeLessThan(500);
-          if (res.statusCode >= 400) expect(res.headers['content-type'], label).toContain('application/problem+json');
+          if (res.statusCode >= 400)
+            expect(res.headers['content-type'], label).toContain('application/problem+json');
         }
       }
     }

@@ -72,13 +72,15 @@ describe('secrets stay secret', () => {
 
   it('the database file and its WAL hold none of them', () => {
     const path = rt.db.url.slice('sqlite:'.length);
-    const bytes = Buffer.concat([path, `${path}-wal`].map((f) => {
-      try {
-        return readFileSync(f);
-      } catch {
-        return Buffer.alloc(0);
-      }
-    }));
+    const bytes = Buffer.concat(
+      [path, `${path}-wal`].map((f) => {
+        try {
+          return readFileSync(f);
+        } catch {
+          return Buffer.alloc(0);
+        }
+      }),
+    );
     expect(bytes.length).toBeGreaterThan(10_000);
     for (const s of secrets) {
       for (const form of [s, s.replace(/-/g, ''), s.toLowerCase()]) {

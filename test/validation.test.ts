@@ -26,7 +26,14 @@ describe.each(DIALECTS)('POST /api/v1/validate on %s', (dialect) => {
       payload: { username, code },
     });
 
-  const auditCount = async () => (await rt.services.audit.verify()).ok && (await rt.ctx.store.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  const auditCount = async () =>
+    (await rt.services.audit.verify()).ok &&
+    (
+      await rt.ctx.store.db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
 
   it('accepts a fresh TOTP code once, activating the pending authenticator', async () => {
     const p = await createPerson(rt, 'val-alice');
@@ -35,7 +42,10 @@ describe.each(DIALECTS)('POST /api/v1/validate on %s', (dialect) => {
     const code = t.code();
     expect((await validate('val-alice', code)).json()).toEqual({ result: 'accept' });
     expect((await validate('VAL-ALICE', code)).json()).toEqual({ result: 'reject' });
-    const list = await app.inject({ url: `/api/v1/users/${p.id}/authenticators`, headers: { authorization: `Bearer ${admin}` } });
+    const list = await app.inject({
+      url: `/api/v1/users/${p.id}/authenticators`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(JSON.stringify(list.json())).toContain('"active"');
     // The previous step's code is older than the accepted one: refused (no going back).
     expect((await validate('val-alice', t.code(-1))).json()).toEqual({ result: 'reject' });
@@ -103,16 +113,26 @@ describe.each(DIALECTS)('POST /api/v1/validate on %s', (dialect) => {
     expect(Number((await validate('val-throttle', t.code())).headers['retry-after'])).toBe(60);
     rt.clock.advance(61_000);
     expect((await validate('val-throttle', t.code())).json()).toEqual({ result: 'accept' });
-    const row = await rt.ctx.store.db.selectFrom('users').select(['failed_attempts', 'locked_until']).where('id', '=', p.id).executeTakeFirstOrThrow();
+    const row = await rt.ctx.store.db
+      .selectFrom('users')
+      .select(['failed_attempts', 'locked_until'])
+      .where('id', '=', p.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ failed_attempts: 0, locked_until: null });
   });
 
   it('a concurrent burst of wrong codes cannot slip past the limit', async () => {
     const p = await createPerson(rt, 'val-burst');
     const t = await issueTotp(rt, p.id, admin);
-    const burst = await Promise.all(Array.from({ length: 100 }, (_, i) => validate('val-burst', String(100000 + i))));
+    const burst = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => validate('val-burst', String(100000 + i))),
+    );
     expect(burst.every((a) => a.statusCode === 200 || a.statusCode === 429)).toBe(true);
-    const row = await rt.ctx.store.db.selectFrom('users').select(['failed_attempts', 'locked_until']).where('id', '=', p.id).executeTakeFirstOrThrow();
+    const row = await rt.ctx.store.db
+      .selectFrom('users')
+      .select(['failed_attempts', 'locked_until'])
+      .where('id', '=', p.id)
+      .executeTakeFirstOrThrow();
     expect(row.failed_attempts).toBe(10);
     expect(row.locked_until).toBeGreaterThan(rt.clock.now());
     expect((await validate('val-burst', t.code())).statusCode).toBe(429);
@@ -133,7 +153,13 @@ describe.each(DIALECTS)('POST /api/v1/validate on %s', (dialect) => {
   });
 
   it('refuses malformed bodies with 400 problem+json and wrong roles with 403', async () => {
-    for (const payload of ['{', '[]', '{"username":1,"code":"1"}', '{"username":"a"}', '{"username":"a","code":"1","x":1}']) {
+    for (const payload of [
+      '{',
+      '[]',
+      '{"username":1,"code":"1"}',
+      '{"username":"a"}',
+      '{"username":"a","code":"1","x":1}',
+    ]) {
       const r = await app.inject({
         method: 'POST',
         url: '/api/v1/validate',

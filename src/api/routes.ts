@@ -2,10 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { auditRoutes } from './audit-routes.js';
 import { authenticatorRoutes } from './authenticator-routes.js';
+import { clientRoutes } from './client-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
+import { jobsRoutes } from './jobs-routes.js';
+import { outboxRoutes } from './outbox-routes.js';
 import { peopleRoutes } from './people-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { validateRoutes } from './validate-routes.js';
+import { webhookRoutes } from './webhook-routes.js';
 
 /** Every /api/v1 route module, by domain. */
 export async function apiRoutes(app: FastifyInstance, services: Services): Promise<void> {
@@ -15,4 +19,8 @@ export async function apiRoutes(app: FastifyInstance, services: Services): Promi
   await authenticatorRoutes(app, services);
   await validateRoutes(app, services);
   await inventoryRoutes(app, services);
+  await clientRoutes(app, services);
+  await jobsRoutes(app, services);
+  await outboxRoutes(app, services);
+  await webhookRoutes(app, services);
 }

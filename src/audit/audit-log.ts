@@ -1,3 +1,4 @@
+import { constantTimeEqual } from '../crypto/constant-time.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Db, Store } from '../store/open-store.js';
 import { type AuditHead, auditRepo } from '../store/repos/audit-events.js';
@@ -110,7 +111,8 @@ export class AuditLog {
 
   private headMacOk(head: AuditHead): boolean {
     try {
-      return this.keyring.mac(HEAD_PURPOSE, headMacInput(head.seq, head.hash), head.master_kid) === head.mac;
+      const expected = this.keyring.mac(HEAD_PURPOSE, headMacInput(head.seq, head.hash), head.master_kid);
+      return constantTimeEqual(expected, head.mac);
     } catch {
       return false; // signed by a master key this instance does not hold
     }

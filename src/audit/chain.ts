@@ -25,7 +25,8 @@ export function eventHash(e: ChainedFields): string {
   // streaming hasher fed the two parts, without building a Hash object per event (verify speed).
   return hash(
     'sha256',
-    e.prev_hash + JSON.stringify([e.seq, e.at, e.actor, e.action, e.subject, e.source_ip, e.outcome, e.details]),
+    e.prev_hash +
+      JSON.stringify([e.seq, e.at, e.actor, e.action, e.subject, e.source_ip, e.outcome, e.details]),
     'hex',
   );
 }

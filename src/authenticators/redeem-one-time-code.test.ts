@@ -43,7 +43,11 @@ describe.each(DIALECTS)('one-time code redemption on %s', (dialect) => {
     const erin = await person('erin');
     const [code] = await recoveryCodes(erin);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => svc().redeemRecoveryCode(erin, code!, actor).catch((err: { code?: string }) => err.code)),
+      Array.from({ length: 20 }, () =>
+        svc()
+          .redeemRecoveryCode(erin, code!, actor)
+          .catch((err: { code?: string }) => err.code),
+      ),
     );
     // One winner; the losers count as failures on the shared counter, so late ones are THROTTLED.
     expect(results.filter((r) => r === true)).toHaveLength(1);
@@ -106,7 +110,11 @@ describe.each(DIALECTS)('one-time code redemption on %s', (dialect) => {
     const kim = await person('kim');
     const pass = await accessPass(kim);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => svc().redeemAccessPass(kim, pass.code, actor).catch((err: { code?: string }) => err.code)),
+      Array.from({ length: 20 }, () =>
+        svc()
+          .redeemAccessPass(kim, pass.code, actor)
+          .catch((err: { code?: string }) => err.code),
+      ),
     );
     // One winner; the losers count as failures on the shared counter, so late ones are THROTTLED.
     expect(results.filter((r) => r === true)).toHaveLength(1);
@@ -116,11 +124,16 @@ describe.each(DIALECTS)('one-time code redemption on %s', (dialect) => {
   it('failed redemptions count on the one failure counter and lock the account', async () => {
     const ned = await person('ned');
     const [code] = await recoveryCodes(ned);
-    for (let i = 0; i < 10; i++) expect(await svc().redeemRecoveryCode(ned, 'WRONG-CODE-0000', actor)).toBe(false);
+    for (let i = 0; i < 10; i++)
+      expect(await svc().redeemRecoveryCode(ned, 'WRONG-CODE-0000', actor)).toBe(false);
     await expect(svc().redeemRecoveryCode(ned, code!, actor)).rejects.toMatchObject({ code: 'THROTTLED' });
     rt.clock.advance(31_000);
     expect(await svc().redeemRecoveryCode(ned, code!, actor)).toBe(true);
-    const row = await rt.ctx.store.db.selectFrom('users').select('failed_attempts').where('id', '=', ned).executeTakeFirstOrThrow();
+    const row = await rt.ctx.store.db
+      .selectFrom('users')
+      .select('failed_attempts')
+      .where('id', '=', ned)
+      .executeTakeFirstOrThrow();
     expect(row.failed_attempts).toBe(0);
   });
 

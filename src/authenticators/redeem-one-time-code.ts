@@ -46,7 +46,9 @@ export async function redeemOneTimeCode(
     const candidates = usable ? await oneTimeCodesRepo.redeemable(trx, userId, kind, now) : [];
     const match = presented === undefined ? undefined : findMatch(presented, candidates);
     if (!match || !(await oneTimeCodesRepo.consume(trx, match.id, now))) {
-      const counted = usable ? await failureCounter.fail(trx, userId, now, ctx.config.throttleFreeFailures) : undefined;
+      const counted = usable
+        ? await failureCounter.fail(trx, userId, now, ctx.config.throttleFreeFailures)
+        : undefined;
       await ctx.audit.append(trx, actor, {
         action: `${prefix}.rejected`,
         subject: userId,

@@ -8,6 +8,9 @@ export const serve: Command = async ({ config, logger }) => {
   const app = await buildApp(rt);
   const link = await rt.services.bootstrap.mintIfEmpty();
   await app.listen({ port: config.port, host: config.host });
+  // Jobs (mail, webhooks, sweeps) run in every instance; the database hands each job to one worker.
+  const worker = rt.services.jobs.worker();
+  worker.start();
   logger.info(
     { url: `http://${config.host}:${config.port}`, database: config.databaseUrl.split(':')[0] },
     'serving',
@@ -28,6 +31,7 @@ export const serve: Command = async ({ config, logger }) => {
   });
   // Graceful: stop accepting, let in-flight requests and queued commits finish, then close the pool.
   await app.close();
+  await worker.stop(); // drains the jobs in flight before the pool closes
   await rt.close();
   return 0;
 };

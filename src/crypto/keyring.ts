@@ -21,6 +21,7 @@ export function masterKeyId(master: Buffer): string {
 export class Keyring {
   private readonly masters = new Map<string, Buffer>();
   private readonly dataKeys = new Map<string, Buffer>();
+  private readonly macKeys = new Map<string, Buffer>();
   private currentKid: string | undefined;
 
   constructor(
@@ -143,9 +144,16 @@ export class Keyring {
 
   /** A MAC key for one purpose, derived from the master key (HKDF-SHA256). */
   macKey(purpose: string, masterKid = this.masterKid): Buffer {
-    const master = this.masters.get(masterKid);
-    if (!master) throw new AppError('CONFIG_INVALID', `master key ${masterKid} is not configured`);
-    return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `portcullis:${purpose}`, 32));
+    const cacheKey = `${masterKid}:${purpose}`;
+    let key = this.macKeys.get(cacheKey);
+    if (!key) {
+      const master = this.masters.get(masterKid);
+      if (!master) throw new AppError('CONFIG_INVALID', `master key ${masterKid} is not configured`);
+      // Derived once per (master, purpose): HKDF on every audit append showed in profiles.
+      key = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `portcullis:${purpose}`, 32));
+      this.macKeys.set(cacheKey, key);
+    }
+    return key;
   }
 
   /** HMAC-SHA256 of `data` under the purpose's derived key, base64url. */

@@ -2,6 +2,7 @@ import type { Actor } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import { hashPassword } from '../crypto/passwords.js';
 import { newId } from '../crypto/random.js';
+import { deactivate, type LeaverReceipt } from '../lifecycle/leaver.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { groupsRepo } from '../store/repos/groups.js';
@@ -93,7 +94,10 @@ export class IdentityService {
       if (!canMoveTo(row.status, status)) {
         throw new AppError('INVALID_STATE', `a ${row.status} person cannot become ${status}`);
       }
-      if (row.status !== status) {
+      if (status === 'deprovisioned' && row.status !== status) {
+        // Deprovisioning is the leaver event, whichever face asks for it.
+        await deactivate(trx, this.ctx, id, actor, reason ?? null);
+      } else if (row.status !== status) {
         await usersRepo.update(trx, id, { status, updated_at: this.ctx.clock.now() });
         await this.ctx.audit.append(trx, actor, {
           action: 'person.status_changed',
@@ -103,6 +107,11 @@ export class IdentityService {
       }
       return toPersonView((await usersRepo.byId(trx, id))!, await groupsRepo.namesOf(trx, id));
     });
+  }
+
+  /** The leaver event in a transaction of its own (see lifecycle/leaver.ts). */
+  async deactivate(actor: Actor, id: string, reason?: string): Promise<LeaverReceipt> {
+    return this.ctx.store.transaction((trx) => deactivate(trx, this.ctx, id, actor, reason ?? null));
   }
 
   /** Sets a person's sign-in password (argon2id). */

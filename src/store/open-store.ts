@@ -5,7 +5,7 @@ import { type CompiledQuery, Kysely, Migrator, PostgresDialect, type Transaction
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
-import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.js';
 import { createWriteQueue, type WriteQueue } from './write-queue.js';
 
 /** A handle that runs queries: the database itself or an open transaction. */
@@ -20,6 +20,12 @@ export interface Capabilities {
 
 export interface Store {
   db: Kysely<Database>;
+  /**
+   * For reads outside any transaction on hot paths: on SQLite a second, read-only connection
+   * that never waits behind an open write transaction; on PostgreSQL the same pool as `db`.
+   * It sees committed data only, so a decision made on it is re-checked inside the write.
+   */
+  reader: Kysely<Database>;
   caps: Capabilities;
   /** Runs `work` in one transaction of its own. */
   transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
@@ -28,6 +34,7 @@ export interface Store {
   /**
    * Runs a read query and returns positional rows (one array per row): for bulk scans such as
    * verifying the audit chain, where building a keyed object per row costs more than the query.
+   * Not inside a transaction: on SQLite it waits for the one connection, which that holds.
    */
   selectArrays(query: CompiledQuery): Promise<unknown[][]>;
   migrate(): Promise<string[]>;
@@ -48,6 +55,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   let db: Kysely<Database>;
   let caps: Capabilities;
   let selectArrays: Store['selectArrays'];
+  let reader: Kysely<Database> | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -57,13 +65,28 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
-    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({
+      dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+    });
+    // A second connection for reads outside transactions: WAL lets it read committed data while
+    // a group commit holds the writer, so requests keep arriving into the next batch.
+    if (path !== ':memory:') {
+      const readSqlite = new SqliteDatabase(path, { readonly: true });
+      readSqlite.pragma('busy_timeout = 10000');
+      reader = new Kysely<Database>({
+        dialect: new ImmediateSqliteDialect({ database: withStatementCache(readSqlite) }),
+      });
+    }
     caps = { dialect: 'sqlite', rowLocks: false };
     // Through Kysely's connection lock, so a scan never reads inside another caller's open transaction.
     selectArrays = (query) =>
-      db
-        .connection()
-        .execute(async () => sqlite.prepare(query.sql).raw(true).all(...query.parameters) as unknown[][]);
+      db.connection().execute(
+        async () =>
+          sqlite
+            .prepare(query.sql)
+            .raw(true)
+            .all(...query.parameters) as unknown[][],
+      );
   } else {
     // bigint columns (times, counters) come back as JS numbers: every value we store fits in 2^53.
     pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -79,6 +102,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   const queue = createWriteQueue(db, { maxWaitMs: options.groupCommitMs ?? 0 });
   return {
     db,
+    reader: reader ?? db,
     caps,
     transaction: (work) => db.transaction().execute(work),
     groupCommit: queue.run,
@@ -91,6 +115,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     },
     async close() {
       await queue.drain();
+      if (reader) await reader.destroy();
       await db.destroy();
     },
   };

@@ -19,6 +19,17 @@ export interface UsersTable {
   locked_until: number | null;
   created_at: number;
   updated_at: number;
+  // SCIM (migration 0002): core and enterprise attributes, ETag version, soft delete.
+  given_name: string | null;
+  family_name: string | null;
+  title: string | null;
+  employee_number: string | null;
+  department: string | null;
+  manager_id: string | null;
+  /** Bumped on every change to the row (SCIM ETag `W/"version"`). */
+  version: Generated<number>;
+  /** Set by SCIM DELETE: the row stays (deprovisioned) so audit subjects resolve; SCIM no longer shows it. */
+  deleted_at: number | null;
 }
 
 export interface GroupsTable {
@@ -26,6 +37,11 @@ export interface GroupsTable {
   name: string;
   name_lower: string;
   created_at: number;
+  // SCIM (migration 0002).
+  external_id: string | null;
+  updated_at: number | null;
+  /** Bumped on every change to the group or its members (SCIM ETag). */
+  version: Generated<number>;
 }
 
 export interface GroupMembersTable {
@@ -128,6 +144,12 @@ export interface Database {
   audit_head: AuditHeadTable;
   encryption_keys: EncryptionKeysTable;
   bootstrap_tokens: BootstrapTokensTable;
+  jobs: JobsTable;
+  outbox: OutboxTable;
+  webhooks: WebhooksTable;
+  oidc_models: OidcModelsTable;
+  oidc_clients: OidcClientsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -137,3 +159,99 @@ export type AuthenticatorRow = Selectable<AuthenticatorsTable>;
 export type NewAuthenticatorRow = Insertable<AuthenticatorsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+
+/** Durable work (mail, webhooks, sweeps): claimed by one worker at a time, retried with back-off. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** JSON; secrets in it are sealed by whoever enqueued the job. */
+  payload: string;
+  /** At most one job per key, ever: enqueueing the same key again is a no-op. */
+  idempotency_key: string | null;
+  /** queued → running → done; failed (not retryable) or dead (out of attempts) are final until retried by hand. */
+  state: 'queued' | 'running' | 'done' | 'failed' | 'dead';
+  /** Runs started so far (counted when claimed, so a crashing job still runs out of attempts). */
+  attempts: Generated<number>;
+  max_attempts: number;
+  /** Not before this time (ms): creation, or the next retry after back-off. */
+  run_at: number;
+  locked_by: string | null;
+  /** The running worker's lease: past it, the job is taken back (the worker is presumed dead). */
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  /** When it reached a final state (done, failed, dead). */
+  done_at: number | null;
+}
+
+/** The dev outbox: mail that would have gone out while no SMTP_URL is set. */
+export interface OutboxTable {
+  id: string;
+  to_addr: string;
+  subject: string;
+  /** Sealed (aad `outbox:<id>:text` / `:html`): action links are single-use credentials. */
+  text_enc: string;
+  html_enc: string;
+  sent_at: number;
+  job_id: string | null;
+}
+
+/** Webhook subscriptions: lifecycle events POSTed as JSON, HMAC-signed with the sealed secret. */
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  /** Sealed with aad `webhook:<id>`. */
+  secret_enc: string;
+  /** JSON array of event types (audit action names, or "*"). */
+  events: string;
+  created_at: number;
+  active: Generated<number>;
+}
+
+export type JobRow = Selectable<JobsTable>;
+export type NewJobRow = Insertable<JobsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+
+/** Every oidc-provider model (Session, Interaction, AuthorizationCode, RefreshToken, Grant, …) by kind and id. */
+export interface OidcModelsTable {
+  kind: string;
+  id: string;
+  /** JSON: the model's payload as oidc-provider hands it over. */
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  /** The person (accountId) a session, grant or token belongs to. */
+  account_id: string | null;
+  expires_at: number | null;
+  /** Set once by a conditional UPDATE: single-use artifacts are redeemed at most once. */
+  consumed_at: number | null;
+}
+
+/** Registered OIDC clients (relying parties and service clients). */
+export interface OidcClientsTable {
+  client_id: string;
+  /** JSON: oidc-provider client metadata; a secret only as `client_secret_enc` (sealed). */
+  metadata: string;
+  first_party: number;
+  created_at: number;
+}
+
+/** ID-token signing keys: the newest unretired key per algorithm signs; retired ones stay published a while. */
+export interface OidcSigningKeysTable {
+  kid: string;
+  alg: string;
+  /** The private JWK, sealed with aad `oidc-key:<kid>`. */
+  private_jwk_enc: string;
+  /** JSON: the public JWK. */
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+  expires_publish_at: number | null;
+}
+
+export type OidcModelRow = Selectable<OidcModelsTable>;
+export type OidcClientRow = Selectable<OidcClientsTable>;
+export type OidcSigningKeyRow = Selectable<OidcSigningKeysTable>;

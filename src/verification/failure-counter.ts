@@ -8,7 +8,12 @@ import { lockDurationMs } from './backoff.js';
  */
 export const failureCounter = {
   /** Counts a failure and sets the lock the back-off rule asks for; returns the new count. */
-  async fail(trx: Db, userId: string, now: number, freeFailures: number): Promise<{ failures: number; lockedUntil: number | null }> {
+  async fail(
+    trx: Db,
+    userId: string,
+    now: number,
+    freeFailures: number,
+  ): Promise<{ failures: number; lockedUntil: number | null }> {
     const failures = await usersRepo.recordFailure(trx, userId, now);
     const lock = lockDurationMs(failures, freeFailures);
     const lockedUntil = lock > 0 ? now + lock : null;

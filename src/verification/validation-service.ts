@@ -67,8 +67,10 @@ export class ValidationService {
     if (user && failureCounter.isLocked(user.locked_until, now)) {
       return { result: 'throttled', retryAfterSeconds: retryAfterSeconds(user.locked_until!, now) };
     }
-    if (!user || user.status !== 'active') {
-      await store.groupCommit((trx) => this.audit(trx, actor, 'validation.rejected', null, { ...who, reason: 'unknown_or_inactive' }));
+    if (user?.status !== 'active') {
+      await store.groupCommit((trx) =>
+        this.audit(trx, actor, 'validation.rejected', null, { ...who, reason: 'unknown_or_inactive' }),
+      );
       return { result: 'reject' };
     }
     const candidates = await this.matchingAuthenticators(user.id, code, now, onlyAuthenticatorId);
@@ -76,7 +78,12 @@ export class ValidationService {
   }
 
   /** The person's authenticators for which `code` is right now (pure checks, no writes). */
-  private async matchingAuthenticators(userId: string, code: string, now: number, onlyId?: string): Promise<Candidate[]> {
+  private async matchingAuthenticators(
+    userId: string,
+    code: string,
+    now: number,
+    onlyId?: string,
+  ): Promise<Candidate[]> {
     const rows = await authenticatorsRepo.verifiable(this.ctx.store.db, userId, VALIDATABLE);
     const out: Candidate[] = [];
     for (const row of rows) {
@@ -90,17 +97,26 @@ export class ValidationService {
         if (r.ok) out.push({ row, counter: r.counter });
       } catch (err) {
         // One unreadable authenticator (wrong key, damaged row) must not fail the person's others.
-        this.ctx.logger.error({ authenticatorId: row.id, err: (err as Error).message }, 'authenticator cannot be checked');
+        this.ctx.logger.error(
+          { authenticatorId: row.id, err: (err as Error).message },
+          'authenticator cannot be checked',
+        );
       }
     }
     return out;
   }
 
   /** The write: re-check the lock, claim the code (compare-and-set) or count the failure. */
-  private async decide(trx: Db, actor: Actor, userId: string, candidates: Candidate[], now: number): Promise<ValidationResult> {
+  private async decide(
+    trx: Db,
+    actor: Actor,
+    userId: string,
+    candidates: Candidate[],
+    now: number,
+  ): Promise<ValidationResult> {
     const { store, config } = this.ctx;
     const state = await usersRepo.throttleForUpdate(trx, userId, store.caps.rowLocks);
-    if (!state || state.status !== 'active') {
+    if (state?.status !== 'active') {
       await this.audit(trx, actor, 'validation.rejected', userId, { reason: 'unknown_or_inactive' });
       return { result: 'reject' };
     }
@@ -119,7 +135,12 @@ export class ValidationService {
         return { result: 'accept', authenticatorId: c.row.id, type: c.row.type };
       }
     }
-    const { failures, lockedUntil } = await failureCounter.fail(trx, userId, now, config.throttleFreeFailures);
+    const { failures, lockedUntil } = await failureCounter.fail(
+      trx,
+      userId,
+      now,
+      config.throttleFreeFailures,
+    );
     await this.audit(trx, actor, 'validation.rejected', userId, {
       reason: candidates.length > 0 ? 'replayed' : 'wrong_code',
       failures,
@@ -128,7 +149,13 @@ export class ValidationService {
     return { result: 'reject' };
   }
 
-  private audit(trx: Db, actor: Actor, action: string, subject: string | null, details: Record<string, unknown>) {
+  private audit(
+    trx: Db,
+    actor: Actor,
+    action: string,
+    subject: string | null,
+    details: Record<string, unknown>,
+  ) {
     const outcome = action.endsWith('accepted') ? 'success' : 'failure';
     return this.ctx.audit.append(trx, actor, { action, subject, outcome, details });
   }

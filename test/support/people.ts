@@ -3,11 +3,19 @@ import type { TestRuntime } from './runtime.js';
 
 /** Creates an active person through the identity service. */
 export async function createPerson(rt: TestRuntime, username: string, extra: { password?: string } = {}) {
-  return rt.services.identity.create({ label: 'test' }, { username, email: `${username}@example.org`, ...extra });
+  return rt.services.identity.create(
+    { label: 'test' },
+    { username, email: `${username}@example.org`, ...extra },
+  );
 }
 
 /** Issues a TOTP authenticator through the admin API; returns its id and a code generator. */
-export async function issueTotp(rt: TestRuntime, userId: string, adminToken: string, body: Record<string, unknown> = {}) {
+export async function issueTotp(
+  rt: TestRuntime,
+  userId: string,
+  adminToken: string,
+  body: Record<string, unknown> = {},
+) {
   const app = await rt.app();
   const res = await app.inject({
     method: 'POST',

@@ -34,7 +34,11 @@ export async function createTestRuntime(
     ...opts.env,
   });
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 10, 28, 12, 0, 0));
-  const rt = await openRuntime(config, { logger: opts.logger ?? createLogger('silent'), clock, migrate: true });
+  const rt = await openRuntime(config, {
+    logger: opts.logger ?? createLogger('silent'),
+    clock,
+    migrate: true,
+  });
   let app: FastifyInstance | undefined;
   return {
     ...rt,

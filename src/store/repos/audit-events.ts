@@ -76,7 +76,12 @@ export const auditRepo = {
    * positional rows: verifying a million events spends most of its time building result objects
    * otherwise.
    */
-  async chainPage(store: Store, afterSeq: number, limit: number, throughSeq?: number): Promise<AuditEventRow[]> {
+  async chainPage(
+    store: Store,
+    afterSeq: number,
+    limit: number,
+    throughSeq?: number,
+  ): Promise<AuditEventRow[]> {
     let q = store.db.selectFrom('audit_events').select(CHAIN_COLUMNS).where('seq', '>', afterSeq);
     if (throughSeq !== undefined) q = q.where('seq', '<=', throughSeq);
     const rows = await store.selectArrays(q.orderBy('seq').limit(limit).compile());

@@ -110,4 +110,14 @@ export const authenticatorsRepo = {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+  /** Revokes every authenticator of a person that is not revoked yet (the leaver); returns them. */
+  revokeAllOfUser(db: Db, userId: string, reason: string, now: number) {
+    return db
+      .updateTable('authenticators')
+      .set({ state: 'revoked', state_reason: reason, updated_at: now })
+      .where('user_id', '=', userId)
+      .where('state', '!=', 'revoked')
+      .returning(['id', 'type'])
+      .execute();
+  },
 };

@@ -129,4 +129,18 @@ export const inventoryRepo = {
     const code = (err as { code?: unknown } | null)?.code;
     return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
   },
+  /**
+   * Returns every usable hardware token a person holds to the shelf (the leaver), as
+   * `returnToShelf` does one; lost and revoked ones stay bound (the leaver revokes them).
+   */
+  returnAllOfUser(db: Db, userId: string, reason: string, now: number) {
+    return db
+      .updateTable('authenticators')
+      .set({ user_id: null, state: 'pending', state_reason: reason, activated_at: null, updated_at: now })
+      .where('user_id', '=', userId)
+      .where('serial', 'is not', null)
+      .where('state', 'not in', OUT_OF_SERVICE)
+      .returning(['id', 'serial'])
+      .execute();
+  },
 };

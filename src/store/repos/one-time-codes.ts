@@ -74,4 +74,14 @@ export const oneTimeCodesRepo = {
       .execute();
     return new Map(rows.map((r) => [r.authenticator_id, Number(r.n)]));
   },
+  /** Voids every unused code a person holds (the leaver); returns how many. */
+  async voidAllOfUser(db: Db, userId: string, now: number): Promise<number> {
+    const r = await db
+      .updateTable('one_time_codes')
+      .set({ used_at: now })
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
 };

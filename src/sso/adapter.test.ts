@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../../test/support/databases.js';
+import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { storeAdapter } from './adapter.js';
+
+describe.each(DIALECTS)('oidc-provider adapter over the store on %s', (dialect) => {
+  let rt: TestRuntime;
+  let adapter: ReturnType<typeof storeAdapter>;
+
+  beforeAll(async () => {
+    rt = await createTestRuntime(dialect);
+    adapter = storeAdapter(rt.ctx.store, rt.ctx.keyring);
+  });
+  afterAll(() => rt.dispose());
+
+  it('upserts, finds by id, uid and user code, and destroys', async () => {
+    const sessions = adapter('Session');
+    await sessions.upsert('s1', { uid: 'uid-1', accountId: 'acc-1', loginTs: 1 }, 60);
+    expect(await sessions.find('s1')).toMatchObject({ uid: 'uid-1', accountId: 'acc-1' });
+    expect(await sessions.findByUid('uid-1')).toMatchObject({ accountId: 'acc-1' });
+    await sessions.upsert('s1', { uid: 'uid-1', accountId: 'acc-1', loginTs: 2 }, 60);
+    expect(await sessions.find('s1')).toMatchObject({ loginTs: 2 });
+    // Kinds are separate namespaces.
+    expect(await adapter('Grant').find('s1')).toBeUndefined();
+    const codes = adapter('DeviceCode');
+    await codes.upsert('d1', { userCode: 'ABCD-EFGH', grantId: 'g0' }, 60);
+    expect(await codes.findByUserCode('ABCD-EFGH')).toMatchObject({ grantId: 'g0' });
+    await sessions.destroy('s1');
+    expect(await sessions.find('s1')).toBeUndefined();
+  });
+
+  it('consumes once: a second consume is invalid_grant and revokes the whole grant', async () => {
+    const codes = adapter('AuthorizationCode');
+    const tokens = adapter('AccessToken');
+    const grants = adapter('Grant');
+    await grants.upsert('g1', { accountId: 'acc-1', clientId: 'c' }, 60);
+    await codes.upsert('code-1', { grantId: 'g1', accountId: 'acc-1' }, 60);
+    await tokens.upsert('at-1', { grantId: 'g1', accountId: 'acc-1' }, 60);
+    await codes.consume('code-1');
+    expect((await codes.find('code-1'))?.consumed).toEqual(expect.any(Number));
+    const again = await codes.consume('code-1').catch((e: unknown) => e);
+    expect((again as { error?: string }).error).toBe('invalid_grant');
+    expect(await tokens.find('at-1')).toBeUndefined();
+    expect(await grants.find('g1')).toBeUndefined();
+  });
+
+  it('lets exactly one of many concurrent consumers win', async () => {
+    const codes = adapter('RefreshToken');
+    await codes.upsert('rt-1', { grantId: 'g2', accountId: 'acc-2' }, 60);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => codes.consume('rt-1')));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('revokes by grant id, one kind at a time', async () => {
+    const at = adapter('AccessToken');
+    const rtk = adapter('RefreshToken');
+    await at.upsert('at-3', { grantId: 'g3' }, 60);
+    await rtk.upsert('rt-3', { grantId: 'g3' }, 60);
+    await at.revokeByGrantId('g3');
+    expect(await at.find('at-3')).toBeUndefined();
+    expect(await rtk.find('rt-3')).toBeDefined();
+  });
+
+  it('serves clients from oidc_clients with the sealed secret opened, and refuses writes', async () => {
+    const created = await rt.services.sso.clients.create(
+      { label: 'test' },
+      { name: 'App', redirectUris: ['https://app.example/cb'] },
+    );
+    const clients = adapter('Client');
+    const found = await clients.find(created.clientId);
+    expect(found).toMatchObject({
+      client_id: created.clientId,
+      client_secret: created.clientSecret,
+      first_party: true,
+    });
+    expect(found).not.toHaveProperty('client_secret_enc');
+    expect(await clients.find('unknown')).toBeUndefined();
+    await expect(clients.upsert('x', {}, 1)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,42 @@
+import { interactionPolicy } from 'oidc-provider';
+import { type Aal, aalOfAcr, requiredAal } from './acr-amr.js';
+import { pastOverallLimit, type SessionLimits } from './session-limits.js';
+
+const { base, Check } = interactionPolicy;
+
+/**
+ * The level every sign-in needs at least: a second factor for everyone (AAL2), until the policy
+ * issue brings per-group and per-application rules.
+ */
+export const FLOOR_AAL: Aal = 2;
+
+const epochNow = () => Math.floor(Date.now() / 1000);
+
+/**
+ * When oidc-provider must send the browser to the sign-in pages: its own reasons (no session,
+ * `prompt=login`, `max_age`), plus a session below the level the request asks for (step-up via
+ * `acr_values`) and a session past its overall re-authentication limit.
+ */
+export function signInPolicy(limits: SessionLimits) {
+  const policy = base();
+  const login = policy.get('login')!;
+  login.checks.add(
+    new Check('acr_values_unmet', 'the session does not reach the requested authentication level', (ctx) => {
+      const { session, params } = ctx.oidc;
+      if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
+      return aalOfAcr(session.acr) < requiredAal(params?.acr_values, FLOOR_AAL)
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  login.checks.add(
+    new Check('session_limit', 'the session is past its re-authentication limit', (ctx) => {
+      const { session } = ctx.oidc;
+      if (!session?.accountId || session.loginTs === undefined) return Check.NO_NEED_TO_PROMPT;
+      return pastOverallLimit(limits, aalOfAcr(session.acr), session.loginTs, epochNow())
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
+}

@@ -1,0 +1,213 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Actor } from '../../audit/audit-log.js';
+import type { Context } from '../../context.js';
+import { ACR_BY_AAL, requiredAal } from '../acr-amr.js';
+import type { ClientService } from '../client-service.js';
+import { FLOOR_AAL } from '../interaction-policy.js';
+import { consentPage } from '../pages/consent-page.js';
+import { errorPage } from '../pages/error-page.js';
+import type { PageContext, RenderedPage } from '../pages/page-parts.js';
+import { newNonce, securityHeaders } from '../pages/security-headers.js';
+import type { InteractionView, SsoProtocol } from '../protocol.js';
+import { csrfToken, csrfValid } from './csrf.js';
+import { renderStep } from './render-step.js';
+import { type SignInState, startSignIn } from './sign-in-flow.js';
+import type { SignInService } from './sign-in-service.js';
+import type { LoadedState, SignInStateStore } from './sign-in-state-store.js';
+import { STEPS, type StepOutcome } from './steps.js';
+
+export interface InteractionDeps {
+  ctx: Context;
+  protocol: SsoProtocol;
+  signIn: SignInService;
+  states: SignInStateStore;
+  clients: ClientService;
+}
+
+const params = z.object({ uid: z.string().min(1).max(64), action: z.string().min(1).max(32).optional() });
+const EXPIRED = 'This sign-in has expired or was already completed.';
+
+/** The sign-in pages under /interaction/:uid: GET shows where the sign-in stands, each form POSTs one step. */
+export async function interactionRoutes(app: FastifyInstance, deps: InteractionDeps): Promise<void> {
+  const { ctx, protocol, signIn, states } = deps;
+  const { config, keyring } = ctx;
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
+
+  const send = (reply: FastifyReply, page: RenderedPage, nonce: string, view?: InteractionView) =>
+    reply
+      .headers(securityHeaders(nonce, view?.redirectUri ? [view.redirectUri] : []))
+      .code(page.status)
+      .type('text/html; charset=utf-8')
+      .send(page.html);
+
+  const fail = (reply: FastifyReply, status: number, message: string) => {
+    const nonce = newNonce();
+    return send(reply, errorPage({ org: config.orgName, nonce }, { status, message }), nonce);
+  };
+
+  // Errors here are pages for people, never problem+json; internals are never shown.
+  app.setErrorHandler((err, request, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err }, 'sign-in page failed');
+    return fail(
+      reply,
+      Math.min(status, 500),
+      status >= 500 ? 'Something went wrong on our side.' : 'The request was not valid.',
+    );
+  });
+
+  async function pageContext(view: InteractionView, nonce: string): Promise<PageContext> {
+    const clientName = await deps.clients.get(view.clientId).then(
+      (c) => c.name,
+      () => view.clientId,
+    );
+    return {
+      org: config.orgName,
+      helpdesk: config.helpdeskContact,
+      nonce,
+      uid: view.uid,
+      clientName,
+      csrf: (form) => csrfToken(keyring, view.uid, form),
+    };
+  }
+
+  /** The browser's interaction, if it is the one the URL names. */
+  async function interactionOf(request: FastifyRequest, reply: FastifyReply, uid: string) {
+    const view = await protocol.interaction(request.raw, reply.raw);
+    return view && view.uid === uid ? view : undefined;
+  }
+
+  const actorFor = (request: FastifyRequest, state?: SignInState): Actor => ({
+    label: state?.person ? `user:${state.person.username}` : 'sso',
+    sourceIp: request.ip,
+  });
+
+  app.get('/interaction/:uid', async (request, reply) => {
+    const { uid } = params.parse(request.params);
+    const view = await interactionOf(request, reply, uid);
+    if (!view) return fail(reply, 400, EXPIRED);
+    const nonce = newNonce();
+    const pc = await pageContext(view, nonce);
+    if (view.prompt === 'consent')
+      return send(reply, consentPage(pc, { scopes: view.missingScopes }), nonce, view);
+    const loaded =
+      (await states.load(uid)) ??
+      (await states.create(uid, startSignIn(requiredAal(view.acrValues, FLOOR_AAL))));
+    const method = (request.query as Record<string, unknown>).method;
+    return send(reply, renderStep(pc, loaded.state, { method, loginHint: view.loginHint }), nonce, view);
+  });
+
+  app.post('/interaction/:uid/:action', async (request, reply) => {
+    const { uid, action = '' } = params.parse(request.params);
+    const body = (request.body ?? {}) as Record<string, string>;
+    const view = await interactionOf(request, reply, uid);
+    if (!view) return fail(reply, 400, EXPIRED);
+    if (!csrfValid(keyring, uid, action, body.csrf)) {
+      return fail(reply, 403, 'This form has expired. Reload the page and try again.');
+    }
+    const nonce = newNonce();
+    const pc = await pageContext(view, nonce);
+    const loaded = await states.load(uid);
+
+    if (action === 'abort') {
+      const refused = loaded?.state.step.name === 'refused';
+      const person = loaded?.state.person ?? null;
+      if (!refused)
+        await signIn.recordFailed(actorFor(request, loaded?.state), person?.id ?? null, 'cancelled', {
+          client: view.clientId,
+        });
+      const to = await protocol.finishError(
+        request.raw,
+        reply.raw,
+        'access_denied',
+        refused
+          ? 'no second factor is enrolled and the enrolment period has ended'
+          : 'the sign-in was cancelled',
+      );
+      await states.drop(uid);
+      return reply.redirect(to, 303);
+    }
+    if (action === 'consent') {
+      if (view.prompt !== 'consent') return fail(reply, 400, EXPIRED);
+      const to = await protocol.grantConsent(request.raw, reply.raw);
+      await signIn.recordConsent(
+        { label: 'sso', sourceIp: request.ip },
+        view.accountId ?? null,
+        view.clientId,
+        view.missingScopes,
+      );
+      return reply.redirect(to, 303);
+    }
+
+    const def = STEPS[action];
+    if (!def) return fail(reply, 404, 'There is no such step.');
+    if (!loaded) return fail(reply, 400, EXPIRED);
+    // A form from an earlier step (back button, second tab): show where the sign-in stands instead.
+    if (loaded.state.step.name !== def.step) return reply.redirect(`/interaction/${uid}`, 303);
+    const actor = actorFor(request, loaded.state);
+    const outcome = await def.run(signIn, { state: loaded.state, body, actor, pc });
+    return apply(request, reply, { view, loaded, outcome, actor, nonce });
+  });
+
+  /** Carries out what a step decided: save and show, finish the sign-in, or end it with an error. */
+  async function apply(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    a: { view: InteractionView; loaded: LoadedState; outcome: StepOutcome; actor: Actor; nonce: string },
+  ) {
+    const { view, loaded, outcome, nonce } = a;
+    if (outcome.kind === 'page') return send(reply, outcome.page, nonce, view);
+    const next = outcome.next;
+    const uid = view.uid;
+    const actor = actorFor(request, next.state);
+    const person = next.state.person;
+    switch (next.kind) {
+      case 'continue':
+      case 'refuse': {
+        if (!(await states.advance(uid, loaded, next.state))) {
+          if (outcome.issued)
+            await signIn.abandonEnrolment(actor, outcome.issued, 'sign-in moved on meanwhile');
+          return fail(reply, 409, 'This sign-in changed in another window. Reload the page to continue.');
+        }
+        if (next.kind === 'refuse') {
+          await signIn.recordFailed(actor, person?.id ?? null, 'enrolment_overdue', {
+            client: view.clientId,
+          });
+        }
+        return outcome.page
+          ? send(reply, outcome.page, nonce, view)
+          : reply.redirect(`/interaction/${uid}`, 303);
+      }
+      case 'unmet': {
+        await signIn.recordFailed(actor, person?.id ?? null, 'unmet_authentication_requirements', {
+          client: view.clientId,
+          requiredAcr: ACR_BY_AAL[next.state.requiredAal],
+          reachableAcr: ACR_BY_AAL[next.reached],
+        });
+        const to = await protocol.finishError(
+          request.raw,
+          reply.raw,
+          'unmet_authentication_requirements',
+          'the requested authentication level cannot be reached with the factors this account has',
+        );
+        await states.drop(uid);
+        return reply.redirect(to, 303);
+      }
+      case 'finish': {
+        const { acr, amr } = next.assurance;
+        const to = await protocol.finishLogin(request.raw, reply.raw, { accountId: person!.id, acr, amr });
+        await signIn.recordSignedIn(actor, person!.id, next.assurance, view.clientId);
+        await states.drop(uid);
+        return reply.redirect(to, 303);
+      }
+    }
+  }
+}

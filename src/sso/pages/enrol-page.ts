@@ -1,0 +1,61 @@
+import { html, raw } from '../../web/html.js';
+import {
+  cancelForm,
+  errorBox,
+  form,
+  framed,
+  humanDate,
+  type PageContext,
+  type RenderedPage,
+} from './page-parts.js';
+
+const CONFIRM_FIELDS = html`<label for="code">Code from the app</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required autofocus>
+<button type="submit">Confirm and continue</button>`;
+
+/** Why the person is enrolling, in their words. */
+function why(reason: 'grace' | 'recovery', deadline: number | null): string {
+  return reason === 'recovery'
+    ? html`<p>Your code was accepted. To finish signing in, set up a new authenticator app now.</p>`
+    : html`<p>Your organisation requires two-step verification. You have not set it up yet; please do it now${
+        deadline ? ` (you have until ${humanDate(deadline)})` : ''
+      }.</p>`;
+}
+
+/** Enrolment, first page: why, and the button that creates the authenticator. */
+export function enrolIntroPage(
+  pc: PageContext,
+  opts: { reason: 'grace' | 'recovery'; deadline: number | null },
+): RenderedPage {
+  const body = html`<h1>Set up two-step verification</h1>
+${raw(why(opts.reason, opts.deadline))}
+<p>You need an authenticator app on your phone, such as Microsoft Authenticator, Google Authenticator or FreeOTP.</p>
+${raw(form(pc, 'enrol-start', html`<button type="submit">Set up an authenticator app</button>`))}
+${raw(cancelForm(pc))}`;
+  return framed(pc, 'Set up two-step verification', body);
+}
+
+/** Enrolment, second page: the QR code and the manual key (shown this once), then the first code. */
+export function enrolQrPage(pc: PageContext, opts: { qrCode: string; secret: string }): RenderedPage {
+  const grouped = opts.secret.replace(/(.{4})/g, '$1 ').trim();
+  const body = html`<h1>Scan this code</h1>
+<p>Open your authenticator app, add an account, and scan the QR code.</p>
+<img class="qr" src="${opts.qrCode}" alt="QR code to add ${pc.org} to your authenticator app">
+<p class="muted">Cannot scan? Enter this key in the app instead:</p>
+<p><code>${grouped}</code></p>
+${raw(form(pc, 'enrol-confirm', CONFIRM_FIELDS))}
+${raw(cancelForm(pc))}`;
+  return framed(pc, 'Scan this code', body);
+}
+
+/** Enrolment, after a wrong code (the key cannot be shown again): try again, or start over. */
+export function enrolConfirmPage(pc: PageContext, opts: { error?: string; status?: number }): RenderedPage {
+  const body = html`<h1>Confirm your authenticator app</h1>
+${raw(errorBox(opts.error))}
+<p>Enter the code your authenticator app now shows for ${pc.org}.</p>
+${raw(form(pc, 'enrol-confirm', CONFIRM_FIELDS))}
+<p class="muted">Lost the key, or the app shows no code?</p>
+${raw(form(pc, 'enrol-start', html`<button type="submit" class="link">Start over with a new QR code</button>`))}
+${raw(cancelForm(pc))}`;
+  return framed(pc, 'Confirm your authenticator app', body, opts.status);
+}

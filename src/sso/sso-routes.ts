@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { Context } from '../context.js';
+import type { Services } from '../services.js';
+import { interactionRoutes } from './interactions/interaction-routes.js';
+import { mountProvider } from './mount-provider.js';
+import { SsoProtocol } from './protocol.js';
+import { buildProvider } from './provider.js';
+import { ProviderHolder } from './provider-holder.js';
+
+/**
+ * The SSO face: the OIDC provider (discovery, /oidc/*) and the sign-in pages
+ * (/interaction/*). Signing keys are made on first start; the provider is built before the app
+ * serves, so a configuration problem stops start-up.
+ */
+export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Services): Promise<void> {
+  const { sso, identity } = services;
+  await sso.signingKeys.ensure();
+  const holder = new ProviderHolder(sso.signingKeys, ctx.clock, (keys) => buildProvider(ctx, identity, keys));
+  await holder.current();
+  const https = ctx.config.publicUrl.startsWith('https:');
+  await app.register(async (oidc) => mountProvider(oidc, holder, https));
+  await app.register(async (pages) =>
+    interactionRoutes(pages, {
+      ctx,
+      protocol: new SsoProtocol(holder),
+      signIn: sso.signIn,
+      states: sso.signInStates,
+      clients: sso.clients,
+    }),
+  );
+}

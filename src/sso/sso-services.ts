@@ -1,0 +1,22 @@
+import type { AuthenticatorService } from '../authenticators/authenticator-service.js';
+import type { Context } from '../context.js';
+import type { ValidationService } from '../verification/validation-service.js';
+import { ClientService } from './client-service.js';
+import { SignInService } from './interactions/sign-in-service.js';
+import { SignInStateStore } from './interactions/sign-in-state-store.js';
+import { SigningKeyService } from './signing-keys.js';
+
+/** The SSO services: clients, signing keys, the sign-in checks and the sign-in state. */
+export function buildSsoServices(
+  ctx: Context,
+  deps: { validation: ValidationService; authenticators: AuthenticatorService },
+) {
+  return {
+    clients: new ClientService(ctx),
+    signingKeys: new SigningKeyService(ctx),
+    signIn: new SignInService(ctx, deps.validation, deps.authenticators),
+    signInStates: new SignInStateStore(ctx),
+  };
+}
+
+export type SsoServices = ReturnType<typeof buildSsoServices>;

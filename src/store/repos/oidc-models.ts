@@ -1,0 +1,122 @@
+import type { Db } from '../open-store.js';
+import type { OidcModelRow } from '../schema.js';
+
+/** A model row as written (consumption is set only by `consume`). */
+export type OidcModelWrite = Omit<OidcModelRow, 'consumed_at'>;
+
+/**
+ * oidc-provider's models (and the sign-in flow's own state) by kind and id. Consuming is one
+ * conditional UPDATE, so an authorization code or refresh token is redeemed once across every
+ * instance.
+ */
+export const oidcModelsRepo = {
+  /** Inserts or replaces a model; a consumption already recorded survives the replace. */
+  async upsert(db: Db, row: OidcModelWrite): Promise<void> {
+    await db
+      .insertInto('oidc_models')
+      .values({ ...row, consumed_at: null })
+      .onConflict((oc) =>
+        oc.columns(['kind', 'id']).doUpdateSet({
+          payload: row.payload,
+          grant_id: row.grant_id,
+          user_code: row.user_code,
+          uid: row.uid,
+          account_id: row.account_id,
+          expires_at: row.expires_at,
+        }),
+      )
+      .execute();
+  },
+
+  find(db: Db, kind: string, id: string): Promise<OidcModelRow | undefined> {
+    return db
+      .selectFrom('oidc_models')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  },
+
+  findByUid(db: Db, kind: string, uid: string): Promise<OidcModelRow | undefined> {
+    return db
+      .selectFrom('oidc_models')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('uid', '=', uid)
+      .executeTakeFirst();
+  },
+
+  findByUserCode(db: Db, kind: string, userCode: string): Promise<OidcModelRow | undefined> {
+    return db
+      .selectFrom('oidc_models')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('user_code', '=', userCode)
+      .executeTakeFirst();
+  },
+
+  /** Marks a model consumed; true only for the one caller whose update found it unconsumed. */
+  async consume(db: Db, kind: string, id: string, now: number): Promise<boolean> {
+    const r = await db
+      .updateTable('oidc_models')
+      .set({ consumed_at: now })
+      .where('kind', '=', kind)
+      .where('id', '=', id)
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  /**
+   * Replaces a payload only if it is still `expected` (compare-and-set), so of two concurrent
+   * steps on one sign-in only one moves it on. False when another request changed it first.
+   */
+  async replacePayload(
+    db: Db,
+    kind: string,
+    id: string,
+    expected: string,
+    payload: string,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('oidc_models')
+      .set({ payload })
+      .where('kind', '=', kind)
+      .where('id', '=', id)
+      .where('payload', '=', expected)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  async destroy(db: Db, kind: string, id: string): Promise<void> {
+    await db.deleteFrom('oidc_models').where('kind', '=', kind).where('id', '=', id).execute();
+  },
+
+  /** Deletes one kind's models of a grant (oidc-provider revokes kind by kind). */
+  async revokeByGrantId(db: Db, kind: string, grantId: string): Promise<void> {
+    await db.deleteFrom('oidc_models').where('kind', '=', kind).where('grant_id', '=', grantId).execute();
+  },
+
+  /** Deletes every model of a grant and the grant itself (a reused code or refresh token). */
+  async revokeGrant(db: Db, grantId: string): Promise<number> {
+    const r = await db
+      .deleteFrom('oidc_models')
+      .where((eb) =>
+        eb.or([eb('grant_id', '=', grantId), eb.and([eb('kind', '=', 'Grant'), eb('id', '=', grantId)])]),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
+  /** Deletes every session, grant and token of a person (the leaver); returns how many. */
+  async revokeAccount(db: Db, accountId: string): Promise<number> {
+    const r = await db.deleteFrom('oidc_models').where('account_id', '=', accountId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
+  /** Deletes models that expired before `before` (a sweep); returns how many. */
+  async deleteExpired(db: Db, before: number): Promise<number> {
+    const r = await db.deleteFrom('oidc_models').where('expires_at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+};
