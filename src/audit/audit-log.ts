@@ -1,6 +1,7 @@
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Db, Store } from '../store/open-store.js';
+import { batchScopeOf } from '../store/batch-scope.js';
 import { type AuditHead, auditRepo } from '../store/repos/audit-events.js';
 import type { AuditEventRow } from '../store/schema.js';
 import { type ChainProblem, ChainVerifier, eventHash, GENESIS_HASH, headMacInput } from './chain.js';
@@ -22,6 +23,13 @@ export interface AuditEntry {
 
 const HEAD_PURPOSE = 'audit-head';
 
+/** Events waiting to be chained, with the time they happened. */
+interface Pending {
+  actor: Actor;
+  entries: AuditEntry[];
+  at: number;
+}
+
 /**
  * The audit trail. `append` runs inside the caller's transaction: the event commits with the
  * change it describes, or neither does (fail closed).
@@ -35,27 +43,43 @@ export class AuditLog {
 
   /** Appends events to the chain inside `trx` and moves the signed head. */
   async append(trx: Db, actor: Actor, ...entries: AuditEntry[]): Promise<void> {
+    const at = this.clock();
+    const scope = batchScopeOf(trx);
+    // In a group commit the batch's events are chained and written together just before it
+    // commits: one head read and write per batch instead of per request.
+    if (scope) {
+      scope.defer(this.flushDeferred, { actor, entries, at });
+      return;
+    }
+    await this.write(trx, [{ actor, entries, at }]);
+  }
+
+  private readonly flushDeferred = (trx: Db, items: Pending[]): Promise<void> => this.write(trx, items);
+
+  /** Chains and inserts events, then moves the signed head, all inside `trx`. */
+  private async write(trx: Db, items: Pending[]): Promise<void> {
     const head = await auditRepo.headForAppend(trx, this.rowLocks);
     let seq = head?.seq ?? 0;
     let prev = head && head.seq > 0 ? head.hash : GENESIS_HASH;
-    const at = this.clock();
-    const rows: AuditEventRow[] = entries.map((e) => {
-      seq += 1;
-      const fields = {
-        seq,
-        at,
-        actor: actor.label,
-        action: e.action,
-        subject: e.subject ?? null,
-        source_ip: actor.sourceIp ?? null,
-        outcome: e.outcome ?? 'success',
-        details: JSON.stringify(e.details ?? {}),
-        prev_hash: prev,
-      };
-      const hash = eventHash(fields);
-      prev = hash;
-      return { ...fields, hash };
-    });
+    const rows: AuditEventRow[] = [];
+    for (const { actor, entries, at } of items)
+      for (const e of entries) {
+        seq += 1;
+        const fields = {
+          seq,
+          at,
+          actor: actor.label,
+          action: e.action,
+          subject: e.subject ?? null,
+          source_ip: actor.sourceIp ?? null,
+          outcome: e.outcome ?? 'success',
+          details: JSON.stringify(e.details ?? {}),
+          prev_hash: prev,
+        };
+        const hash = eventHash(fields);
+        prev = hash;
+        rows.push({ ...fields, hash });
+      }
     await auditRepo.insertEvents(trx, rows);
     const mac = this.keyring.mac(HEAD_PURPOSE, headMacInput(seq, prev));
     await auditRepo.writeHead(

@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { BatchScope, bindBatchScope } from './batch-scope.js';
 import type { Database } from './schema.js';
 
 type Work<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -39,18 +40,25 @@ export function createWriteQueue(db: Kysely<Database>, opts: { maxWaitMs: number
       const outcomes: Array<{ ok: boolean; value: unknown }> = [];
       try {
         await db.transaction().execute(async (trx) => {
+          const scope = new BatchScope();
+          bindBatchScope(trx, scope);
           for (const unit of batch) {
             await sql`savepoint gc_unit`.execute(trx);
+            const mark = scope.mark();
             try {
               const value = await unit.work(trx);
               await sql`release savepoint gc_unit`.execute(trx);
               outcomes.push({ ok: true, value });
             } catch (err) {
+              scope.rollbackTo(mark);
               await sql`rollback to savepoint gc_unit`.execute(trx);
               await sql`release savepoint gc_unit`.execute(trx);
               outcomes.push({ ok: false, value: err });
             }
           }
+          // Deferred writes (audit events) go in last, inside the same transaction: if they
+          // fail, the whole batch rolls back and every unit is refused (fail closed).
+          await scope.flush(trx);
         });
       } catch (err) {
         // The commit itself failed: nothing in the batch happened.

@@ -58,7 +58,7 @@ export class TokenService {
   async authenticate(token: string): Promise<TokenPrincipal | undefined> {
     if (!token.startsWith(PREFIX) || token.length > 200) return undefined;
     // Lookup by SHA-256 of a 256-bit token: no timing signal about the stored value.
-    const row = await apiTokensRepo.byHash(this.ctx.store.db, lookupHash(token));
+    const row = await apiTokensRepo.byHash(this.ctx.store.reader, lookupHash(token));
     if (!row || row.revoked_at !== null || !isRole(row.role)) return undefined;
     return { tokenId: row.id, name: row.name, role: row.role };
   }

@@ -35,7 +35,7 @@ export class ValidationService {
 
   /** Checks `code` for `username`. Unknown, disabled and factor-less people get the same reject. */
   async validate(actor: Actor, username: string, code: string): Promise<ValidationResult> {
-    const user = await usersRepo.byUsername(this.ctx.store.db, username);
+    const user = await usersRepo.byUsername(this.ctx.store.reader, username);
     return this.check(actor, user, code, { username });
   }
 
@@ -50,7 +50,7 @@ export class ValidationService {
     code: string,
     opts: { onlyAuthenticatorId?: string } = {},
   ): Promise<ValidationResult> {
-    const user = await usersRepo.byId(this.ctx.store.db, userId);
+    const user = await usersRepo.byId(this.ctx.store.reader, userId);
     return this.check(actor, user, code, { userId }, opts.onlyAuthenticatorId);
   }
 
@@ -84,7 +84,7 @@ export class ValidationService {
     now: number,
     onlyId?: string,
   ): Promise<Candidate[]> {
-    const rows = await authenticatorsRepo.verifiable(this.ctx.store.db, userId, VALIDATABLE);
+    const rows = await authenticatorsRepo.verifiable(this.ctx.store.reader, userId, VALIDATABLE);
     const out: Candidate[] = [];
     for (const row of rows) {
       if (onlyId !== undefined && row.id !== onlyId) continue;
