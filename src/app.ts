@@ -3,6 +3,7 @@ import { registerApiAuth } from './api/auth.js';
 import { sendProblem, toProblem } from './api/problem.js';
 import { apiRoutes } from './api/routes.js';
 import type { Context } from './context.js';
+import { sendScimError, toScimError } from './scim/scim-errors.js';
 import { scimRoutes } from './scim/scim-routes.js';
 import type { Services } from './services.js';
 import { ssoRoutes } from './sso/sso-routes.js';
@@ -27,8 +28,10 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
     // Huge bodies are refused before parsing (bodyLimit); this caps path parameters too.
     routerOptions: { maxParamLength: 200 },
     // Errors raised before routing (oversized params, bad URLs) get the same problem+json.
-    frameworkErrors: (err, _request, reply) => {
-      sendProblem(reply, toProblem(err));
+    frameworkErrors: (err, request, reply) => {
+      // /scim/v2 answers in the SCIM error schema even before routing (CONTRACT.md).
+      if (request.url.startsWith('/scim/v2/')) sendScimError(reply, toScimError(err));
+      else sendProblem(reply, toProblem(err));
     },
   });
 

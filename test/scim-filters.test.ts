@@ -2,9 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { createTestRuntime, type TestRuntime } from './support/runtime.js';
-import { ENTERPRISE, expectScimError, filter, patchOp, scimClient } from './support/scim.js';
-
-type Json = Record<string, any>;
+import { ENTERPRISE, expectScimError, filter, type Json, patchOp, scimClient } from './support/scim.js';
 
 /**
  * Filters, sorting and paging against the real databases: every operator, logic and value
@@ -19,10 +17,43 @@ describe.each(DIALECTS)('SCIM filters on %s', (dialect) => {
   let bobCreated = '';
 
   const people: Array<[string, Json]> = [
-    ['alice', { userName: 'Alice', displayName: 'Alice Liddell', title: 'Engineer', externalId: 'X-1', name: { familyName: 'Liddell' }, emails: [{ value: 'alice@wonder.land', type: 'work' }], [ENTERPRISE]: { department: 'Eng', employeeNumber: '100' } }],
-    ['bob', { userName: 'bob', title: 'Manager', name: { familyName: 'Builder' }, emails: [{ value: 'bob@example.com', type: 'work' }], [ENTERPRISE]: { department: 'Sales', employeeNumber: '200' } }],
-    ['carol', { userName: 'Carol.Jones', name: { familyName: 'jones' }, [ENTERPRISE]: { department: 'Eng' } }],
-    ['dave', { userName: 'dave_o', displayName: "O'Brien", title: 'engineer', name: { familyName: 'Obrien' }, emails: [{ value: 'dave@WONDER.land', type: 'work' }], [ENTERPRISE]: { employeeNumber: '300' } }],
+    [
+      'alice',
+      {
+        userName: 'Alice',
+        displayName: 'Alice Liddell',
+        title: 'Engineer',
+        externalId: 'X-1',
+        name: { familyName: 'Liddell' },
+        emails: [{ value: 'alice@wonder.land', type: 'work' }],
+        [ENTERPRISE]: { department: 'Eng', employeeNumber: '100' },
+      },
+    ],
+    [
+      'bob',
+      {
+        userName: 'bob',
+        title: 'Manager',
+        name: { familyName: 'Builder' },
+        emails: [{ value: 'bob@example.com', type: 'work' }],
+        [ENTERPRISE]: { department: 'Sales', employeeNumber: '200' },
+      },
+    ],
+    [
+      'carol',
+      { userName: 'Carol.Jones', name: { familyName: 'jones' }, [ENTERPRISE]: { department: 'Eng' } },
+    ],
+    [
+      'dave',
+      {
+        userName: 'dave_o',
+        displayName: "O'Brien",
+        title: 'engineer',
+        name: { familyName: 'Obrien' },
+        emails: [{ value: 'dave@WONDER.land', type: 'work' }],
+        [ENTERPRISE]: { employeeNumber: '300' },
+      },
+    ],
     ['eve', { userName: 'eve%', displayName: '_x_', emails: [{ value: 'eve@x.org', type: 'work' }] }],
   ];
 
@@ -47,9 +78,24 @@ describe.each(DIALECTS)('SCIM filters on %s', (dialect) => {
       ids[key] = res.json().id;
       if (key === 'bob') bobCreated = res.json().meta.created;
     }
-    await scim('PATCH', `/Users/${ids.carol}`, patchOp({ op: 'add', path: `${ENTERPRISE}:manager`, value: ids.alice }, { op: 'replace', path: 'active', value: false }));
-    for (const [name, members, externalId] of [['Admins', ['alice', 'bob']], ['Sales', ['bob']], ['Empty', [], 'G-1']] as const) {
-      const res = await scim('POST', '/Groups', { displayName: name, externalId, members: members.map((m) => ({ value: ids[m] })) });
+    await scim(
+      'PATCH',
+      `/Users/${ids.carol}`,
+      patchOp(
+        { op: 'add', path: `${ENTERPRISE}:manager`, value: ids.alice },
+        { op: 'replace', path: 'active', value: false },
+      ),
+    );
+    for (const [name, members, externalId] of [
+      ['Admins', ['alice', 'bob']],
+      ['Sales', ['bob']],
+      ['Empty', [], 'G-1'],
+    ] as const) {
+      const res = await scim('POST', '/Groups', {
+        displayName: name,
+        externalId,
+        members: members.map((m) => ({ value: ids[m] })),
+      });
       expect(res.statusCode, res.body).toBe(201);
       groups[name] = res.json().id;
     }
@@ -102,7 +148,13 @@ describe.each(DIALECTS)('SCIM filters on %s', (dialect) => {
     expect(await find(`id eq "${ids.eve}"`)).toEqual(['eve']);
     expect(await find(`meta.created gt "${bobCreated}"`)).toEqual(['carol', 'dave', 'eve']);
     expect(await find(`meta.created le "${bobCreated}"`)).toEqual(['alice', 'bob']);
-    expect(await find(`meta.lastModified ge "2000-01-01T00:00:00Z"`)).toEqual(['alice', 'bob', 'carol', 'dave', 'eve']);
+    expect(await find(`meta.lastModified ge "2000-01-01T00:00:00Z"`)).toEqual([
+      'alice',
+      'bob',
+      'carol',
+      'dave',
+      'eve',
+    ]);
   });
 
   it('treats LIKE wildcards and quotes in values as plain characters', async () => {
@@ -114,12 +166,11 @@ describe.each(DIALECTS)('SCIM filters on %s', (dialect) => {
 
   it.each([
     'userName eq "x\\" or \\"1\\"=\\"1"',
-    'userName eq "alice\' OR \'1\'=\'1"',
+    "userName eq \"alice' OR '1'='1\"",
     'userName eq "alice\\") or (1=1 --"',
     'userName eq "alice\\"; DROP TABLE users; --"',
     'userName co "\') or 1=1 or (\'"',
     'emails[value co "x\\"] or userName pr or [\\""]',
-    'displayName eq "\\u0000 or 1=1"',
   ])('an injection attempt finds nothing and changes nothing: %s', async (text) => {
     expect(await find(text)).toEqual([]);
     expect((await scim('GET', '/Users?count=0')).json().totalResults).toBe(5);
@@ -136,6 +187,7 @@ describe.each(DIALECTS)('SCIM filters on %s', (dialect) => {
     ['userName gt null', 'ordering against null'],
     ['emails[shoe eq "x"]', 'an unknown sub-attribute'],
     ['userName eq "a" and', 'a dangling and'],
+    ['displayName eq "\\u0000 or 1=1"', 'a NUL character, which no stored value holds'],
     [`userName eq "${'a'.repeat(2100)}"`, 'an oversize filter'],
   ])('%s is 400 invalidFilter (%s)', async (text) => {
     expectScimError(await scim('GET', `/Users${filter(text)}`), 400, 'invalidFilter');
@@ -143,11 +195,25 @@ describe.each(DIALECTS)('SCIM filters on %s', (dialect) => {
 
   it('sorts ascending and descending, case-insensitively, with missing values last then first', async () => {
     const order = async (q: string) =>
-      (await scim('GET', `/Users?sortBy=${q}`)).json().Resources.map((r: Json) => Object.keys(ids).find((k) => ids[k] === r.id));
+      (await scim('GET', `/Users?sortBy=${q}`))
+        .json()
+        .Resources.map((r: Json) => Object.keys(ids).find((k) => ids[k] === r.id));
     expect(await order('name.familyName')).toEqual(['bob', 'carol', 'alice', 'dave', 'eve']);
-    expect(await order('NAME.FAMILYNAME&sortOrder=descending')).toEqual(['eve', 'dave', 'alice', 'carol', 'bob']);
+    expect(await order('NAME.FAMILYNAME&sortOrder=descending')).toEqual([
+      'eve',
+      'dave',
+      'alice',
+      'carol',
+      'bob',
+    ]);
     expect(await order('userName&sortOrder=ascending')).toEqual(['alice', 'bob', 'carol', 'dave', 'eve']);
-    expect(await order('meta.created&sortOrder=descending')).toEqual(['eve', 'dave', 'carol', 'bob', 'alice']);
+    expect(await order('meta.created&sortOrder=descending')).toEqual([
+      'eve',
+      'dave',
+      'carol',
+      'bob',
+      'alice',
+    ]);
     expect(await order('emails')).toEqual(['alice', 'bob', 'dave', 'eve', 'carol']);
     expectScimError(await scim('GET', '/Users?sortBy=shoeSize'), 400, 'invalidValue');
     expectScimError(await scim('GET', '/Users?sortBy=groups'), 400, 'invalidValue');
@@ -157,7 +223,9 @@ describe.each(DIALECTS)('SCIM filters on %s', (dialect) => {
   it('pages a sorted, filtered result without overlap or gaps', async () => {
     const seen: string[] = [];
     for (let start = 1; start <= 5; start += 2) {
-      const page = (await scim('GET', `/Users${filter('userName pr', `&sortBy=userName&startIndex=${start}&count=2`)}`)).json();
+      const page = (
+        await scim('GET', `/Users${filter('userName pr', `&sortBy=userName&startIndex=${start}&count=2`)}`)
+      ).json();
       expect(page).toMatchObject({ totalResults: 5, startIndex: start });
       seen.push(...page.Resources.map((r: Json) => r.userName));
     }
@@ -169,13 +237,17 @@ describe.each(DIALECTS)('SCIM filters on %s', (dialect) => {
   it('filters Groups by name, externalId and members, and leaves members out when asked', async () => {
     expect(await find('displayName eq "admins"', 'Groups')).toEqual(['Admins']);
     expect(await find(`members[value eq "${ids.bob}"]`, 'Groups')).toEqual(['Admins', 'Sales']);
-    expect(await find(`members.value eq "${ids.alice}" and members.value eq "${ids.bob}"`, 'Groups')).toEqual(['Admins']);
+    expect(await find(`members.value eq "${ids.alice}" and members.value eq "${ids.bob}"`, 'Groups')).toEqual(
+      ['Admins'],
+    );
     expect(await find('members[display co "liddell"]', 'Groups')).toEqual(['Admins']);
     expect(await find('members[type eq "User" and value eq "nobody"]', 'Groups')).toEqual([]);
     expect(await find('members pr', 'Groups')).toEqual(['Admins', 'Sales']);
     expect(await find('not (members pr)', 'Groups')).toEqual(['Empty']);
     expect(await find('externalId eq "G-1"', 'Groups')).toEqual(['Empty']);
-    const listed = (await scim('GET', `/Groups${filter('displayName eq "Admins"', '&excludedAttributes=members')}`)).json();
+    const listed = (
+      await scim('GET', `/Groups${filter('displayName eq "Admins"', '&excludedAttributes=members')}`)
+    ).json();
     expect(listed.Resources[0].members).toBeUndefined();
     const sorted = (await scim('GET', '/Groups?sortBy=displayName&sortOrder=descending')).json();
     expect(sorted.Resources.map((g: Json) => g.displayName)).toEqual(['Sales', 'Empty', 'Admins']);

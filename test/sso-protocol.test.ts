@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
+import { endSsoFor } from '../src/sso/end-sso.js';
 import { createPerson, issueTotp } from './support/people.js';
 import type { TestRuntime } from './support/runtime.js';
 import { authorize, Browser, listeningRuntime, relyingParty } from './support/sso.js';
@@ -68,6 +69,16 @@ describe.each(DIALECTS)('OIDC protocol rules on %s', (dialect) => {
     expect((refreshed as { error?: string }).error).toBe('invalid_grant');
   });
 
+  it('builds every endpoint from PUBLIC_URL, whatever Host header a request carries', async () => {
+    const res = await (await rt.app()).inject({
+      url: '/.well-known/openid-configuration',
+      headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('evil.example');
+    expect(res.json().authorization_endpoint).toBe(`${rt.url}/oidc/auth`);
+  });
+
   it('refuses plain PKCE and a request without PKCE, at the client with invalid_request', async () => {
     const plain = await authorize(rp, { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' });
     const none = oidc.buildAuthorizationUrl(rp.config, {
@@ -119,6 +130,15 @@ describe.each(DIALECTS)('OIDC protocol rules on %s', (dialect) => {
       .catch((e: unknown) => e);
     expect((afterTheft as { error?: string }).error).toBe('invalid_grant');
     expect((await oidc.tokenIntrospection(rp.config, second.access_token)).active).toBe(false);
+    // The theft is in the audit trail (written just after oidc-provider revokes).
+    const sub = tokens.claims()!.sub;
+    await expect
+      .poll(async () =>
+        (await rt.services.audit.forSubject(sub))
+          .filter((e) => e.action === 'oidc.grant_revoked')
+          .map((e) => e.details.reason),
+      )
+      .toContain('reuse');
   });
 
   it('redeems one refresh token once under concurrent use', async () => {
@@ -213,5 +233,96 @@ describe.each(DIALECTS)('OIDC protocol rules on %s', (dialect) => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('Sign out');
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('a person who is no longer active gets nothing more: refresh, userinfo and silent sign-in all stop', async () => {
+    const p = await createPerson(rt, 'proto-leo', { password: 'leo password 1' });
+    const t = await issueTotp(rt, p.id, await rt.token('admin'));
+    const req = await authorize(rp);
+    const browser = new Browser(rt.url);
+    const second = await browser.submit(await browser.go(req.url), 'password', {
+      username: 'proto-leo',
+      password: 'leo password 1',
+    });
+    const back = await browser.submit(second, 'otp', { code: t.code() });
+    const tokens = await req.finish(back.location!);
+    await rt.services.identity.setStatus({ label: 'test' }, p.id, 'suspended');
+    const refreshed = await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!).catch((e: unknown) => e);
+    expect((refreshed as { error?: string }).error).toBe('invalid_grant');
+    const info = await oidc.fetchUserInfo(rp.config, tokens.access_token, p.id).catch((e: unknown) => e);
+    expect(info).toBeInstanceOf(Error);
+    const silent = await browser.go((await authorize(rp)).url);
+    expect(silent.location ?? '').not.toContain('code=');
+    expect(silent.status).toBeLessThan(500);
+  });
+
+  it('endSsoFor (the leaver) removes every session, grant and token of the person in one statement', async () => {
+    const p = await createPerson(rt, 'proto-mia', { password: 'mia password 1' });
+    const t = await issueTotp(rt, p.id, await rt.token('admin'));
+    const req = await authorize(rp);
+    const browser = new Browser(rt.url);
+    const second = await browser.submit(await browser.go(req.url), 'password', {
+      username: 'proto-mia',
+      password: 'mia password 1',
+    });
+    const tokens = await req.finish((await browser.submit(second, 'otp', { code: t.code() })).location!);
+    const removed = await rt.ctx.store.transaction((trx) => endSsoFor(trx, p.id));
+    expect(removed).toBeGreaterThanOrEqual(3);
+    expect((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active).toBe(false);
+    const refreshed = await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!).catch((e: unknown) => e);
+    expect((refreshed as { error?: string }).error).toBe('invalid_grant');
+    const again = await browser.go((await authorize(rp)).url);
+    expect(again.body).toContain('autocomplete="current-password"');
+  });
+
+  it('never answers hostile input with a 5xx', async () => {
+    const browser = new Browser(rt.url);
+    const probes: Array<[string, Record<string, string> | undefined]> = [
+      ['/oidc/auth?client_id=%00&redirect_uri=%FF&response_type=code', undefined],
+      [
+        `/oidc/auth?client_id=${rp.clientId}&response_type=token&redirect_uri=${encodeURIComponent(rp.redirectUri)}`,
+        undefined,
+      ],
+      [`/oidc/auth?client_id=${'x'.repeat(5000)}`, undefined],
+      ['/oidc/token', { grant_type: 'authorization_code', code: 'nope', redirect_uri: 'x' }],
+      ['/oidc/token', { grant_type: 'password', username: 'a', password: 'b' }],
+      ['/oidc/token/introspection', { token: 'x' }],
+      ['/oidc/me', undefined],
+      ['/interaction/nope', undefined],
+      ['/interaction/nope/password', { csrf: 'x', username: 'a', password: 'b' }],
+      ['/interaction/nope/%2e%2e', { csrf: 'x' }],
+      [`/interaction/${'u'.repeat(500)}`, undefined],
+    ];
+    for (const [url, form] of probes) {
+      const res = await browser.request(url, { form });
+      expect(res.status, url.slice(0, 80)).toBeLessThan(500);
+    }
+    const login = await browser.go((await authorize(rp)).url);
+    for (const username of ['a\u0000b', 'x'.repeat(10_000), '\ud800', "' OR 1=1 --"]) {
+      const res = await browser.submit(login, 'password', { username, password: 'p\u0000w' });
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('The username or password is not right.');
+    }
+  });
+
+  it("asks a third-party client's consent once; first-party clients never see the page", async () => {
+    const third = await relyingParty(rt, { name: 'Partner Portal', firstParty: false });
+    const req = await authorize(third);
+    const browser = new Browser(rt.url);
+    const second = await browser.submit(await browser.go(req.url), 'password', {
+      username: 'proto-bob',
+      password: 'proto password 1',
+    });
+    rt.clock.advance(30_000);
+    const consent = await browser.submit(second, 'otp', { code: totp.code() });
+    expect(consent.status).toBe(200);
+    expect(consent.body).toContain('Allow Partner Portal?');
+    expect(consent.body).toContain('See your email address');
+    const back = await browser.submit(consent, 'consent');
+    expect(back.location).toContain('code=');
+    expect((await req.finish(back.location!)).claims()!.preferred_username).toBe('proto-bob');
+    // Granted once: the next request of the same scopes goes straight through.
+    const again = await authorize(third);
+    expect((await browser.go(again.url)).location).toContain('code=');
   });
 });

@@ -128,8 +128,18 @@ describe.each(DIALECTS)('SSO sign-in with password and TOTP on %s', (dialect) =>
     const wrong = await browser.submit(second, 'otp', { code: t.code(5) });
     expect(wrong.status).toBe(200);
     expect(wrong.body).toContain('That code did not work');
-    const back = await browser.submit(wrong, 'otp', { code: t.code() });
+    const code = t.code();
+    const back = await browser.submit(wrong, 'otp', { code });
     expect((await req.finish(back.location!)).claims()!.sub).toBe(p.id);
+    // The same code again, in another sign-in: a replay, refused.
+    const other = new Browser(rt.url);
+    const again = await other.submit(await other.go((await authorize(rp)).url), 'password', {
+      username: 'sso-emil',
+      password: 'emil password 1',
+    });
+    const replay = await other.submit(again, 'otp', { code });
+    expect(replay.location).toBeNull();
+    expect(replay.body).toContain('That code did not work');
   });
 });
 

@@ -3,7 +3,12 @@ import { AppError, isAppError } from '../shared/errors.js';
 import { BULK_LIMITS, type BulkOp, parseBulkRequest, runBulk } from './bulk.js';
 import { scimError } from './scim-errors.js';
 
-const post = (bulkId: string, data: Record<string, unknown> = {}) => ({ method: 'POST', path: '/Users', bulkId, data });
+const post = (bulkId: string, data: Record<string, unknown> = {}) => ({
+  method: 'POST',
+  path: '/Users',
+  bulkId,
+  data,
+});
 
 /** An executor that records what it ran and creates ids from bulkIds. */
 function recorder(fail: (op: BulkOp) => boolean = () => false) {
@@ -57,7 +62,12 @@ describe('runBulk', () => {
     const { ran, execute } = recorder();
     const { ops } = parse({
       Operations: [
-        { method: 'POST', path: '/Groups', bulkId: 'g', data: { displayName: 'G', members: [{ value: 'bulkId:u' }] } },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'g',
+          data: { displayName: 'G', members: [{ value: 'bulkId:u' }] },
+        },
         post('u', { userName: 'u' }),
         { method: 'PATCH', path: '/Users/bulkId:u', data: { Operations: [] } },
       ],
@@ -89,7 +99,10 @@ describe('runBulk', () => {
 
   it('stops after failOnErrors errors and reports only what it processed', async () => {
     const { ran, execute } = recorder((op) => op.bulkId!.startsWith('x'));
-    const { ops, failOnErrors } = parse({ failOnErrors: 2, Operations: [post('x1'), post('ok1'), post('x2'), post('ok2')] });
+    const { ops, failOnErrors } = parse({
+      failOnErrors: 2,
+      Operations: [post('x1'), post('ok1'), post('x2'), post('ok2')],
+    });
     const out = await runBulk(ops, failOnErrors, execute);
     expect(out.Operations.map((o) => o.bulkId)).toEqual(['x1', 'ok1', 'x2']);
     expect(ran).toHaveLength(3);

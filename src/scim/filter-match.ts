@@ -48,7 +48,8 @@ function compare(def: AttrDef, actual: unknown, op: CompareOp, wanted: CompValue
     throw bad(`${def.name}: ${op} cannot compare with null`);
   }
   if (def.type === 'boolean') {
-    if (typeof wanted === 'string' && /^(true|false)$/i.test(wanted)) wanted = wanted.toLowerCase() === 'true';
+    if (typeof wanted === 'string' && /^(true|false)$/i.test(wanted))
+      wanted = wanted.toLowerCase() === 'true';
     if (typeof wanted !== 'boolean' || (op !== 'eq' && op !== 'ne'))
       throw bad(`${def.name} compares with eq/ne true or false`);
     if (missing) return op === 'ne';

@@ -13,7 +13,13 @@ function scimTypeOf(fn: () => unknown): unknown {
   }
 }
 
-const cmp = (attr: string, op: string, value: unknown, urn: string | null = null, sub: string | null = null) => ({
+const cmp = (
+  attr: string,
+  op: string,
+  value: unknown,
+  urn: string | null = null,
+  sub: string | null = null,
+) => ({
   kind: 'compare',
   path: { urn, attr, sub },
   op,
@@ -29,12 +35,19 @@ describe('parseFilter', () => {
     expect(parseFilter('active eq false')).toEqual(cmp('active', 'eq', false));
     expect(parseFilter('title eq null')).toEqual(cmp('title', 'eq', null));
     expect(parseFilter('x gt -1.5e3')).toEqual(cmp('x', 'gt', -1500));
-    expect(parseFilter('title pr')).toEqual({ kind: 'present', path: { urn: null, attr: 'title', sub: null } });
+    expect(parseFilter('title pr')).toEqual({
+      kind: 'present',
+      path: { urn: null, attr: 'title', sub: null },
+    });
   });
 
   it('reads sub-attributes and schema URNs (with their dots) in attribute paths', () => {
-    expect(parseFilter('name.familyName co "O\'Malley"')).toEqual(cmp('name', 'co', "O'Malley", null, 'familyName'));
-    expect(parseFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "42"')).toEqual(
+    expect(parseFilter('name.familyName co "O\'Malley"')).toEqual(
+      cmp('name', 'co', "O'Malley", null, 'familyName'),
+    );
+    expect(
+      parseFilter('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "42"'),
+    ).toEqual(
       cmp('manager', 'eq', '42', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'value'),
     );
   });
@@ -43,9 +56,15 @@ describe('parseFilter', () => {
     const f = parseFilter('a pr or b pr and not (c pr)');
     expect(f).toMatchObject({
       kind: 'or',
-      items: [{ kind: 'present' }, { kind: 'and', items: [{ kind: 'present' }, { kind: 'not', item: { kind: 'present' } }] }],
+      items: [
+        { kind: 'present' },
+        { kind: 'and', items: [{ kind: 'present' }, { kind: 'not', item: { kind: 'present' } }] },
+      ],
     });
-    expect(parseFilter('(a pr or b pr) and c pr')).toMatchObject({ kind: 'and', items: [{ kind: 'or' }, { kind: 'present' }] });
+    expect(parseFilter('(a pr or b pr) and c pr')).toMatchObject({
+      kind: 'and',
+      items: [{ kind: 'or' }, { kind: 'present' }],
+    });
   });
 
   it('keeps long and/or chains flat, not deep', () => {
@@ -92,7 +111,9 @@ describe('parseFilter', () => {
   });
 
   it('refuses filters over the length, depth and term limits', () => {
-    expect(scimTypeOf(() => parseFilter(`userName eq "${'x'.repeat(FILTER_LIMITS.maxLength)}"`))).toBe('invalidFilter');
+    expect(scimTypeOf(() => parseFilter(`userName eq "${'x'.repeat(FILTER_LIMITS.maxLength)}"`))).toBe(
+      'invalidFilter',
+    );
     const deep = (n: number) => `${'not ('.repeat(n)}a pr${')'.repeat(n)}`;
     expect(() => parseFilter(deep(FILTER_LIMITS.maxDepth))).not.toThrow();
     expect(scimTypeOf(() => parseFilter(deep(FILTER_LIMITS.maxDepth + 1)))).toBe('invalidFilter');
@@ -106,7 +127,16 @@ describe('parseFilter', () => {
   const filterish = fc
     .array(
       fc.oneof(
-        fc.constantFrom('userName', 'emails', 'name.givenName', 'urn:ietf:params:x:User:y', 'and', 'or', 'not', 'pr'),
+        fc.constantFrom(
+          'userName',
+          'emails',
+          'name.givenName',
+          'urn:ietf:params:x:User:y',
+          'and',
+          'or',
+          'not',
+          'pr',
+        ),
         fc.constantFrom('eq', 'co', 'gt', 'true', 'null', '"a"', '"\\"', '"\\u12', '1e999', '-0.5', '.value'),
         fc.constantFrom('(', ')', '[', ']', ' ', '  ', '"', '\\', '\u0000', '\ud800'),
         fc.string({ maxLength: 8 }),
@@ -143,13 +173,20 @@ describe('parseFilter', () => {
 
 describe('parsePatchPath', () => {
   it('reads plain paths, URN paths and value filters with a trailing sub-attribute', () => {
-    expect(parsePatchPath('name.givenName')).toEqual({ path: { urn: null, attr: 'name', sub: 'givenName' }, filter: null });
+    expect(parsePatchPath('name.givenName')).toEqual({
+      path: { urn: null, attr: 'name', sub: 'givenName' },
+      filter: null,
+    });
     expect(parsePatchPath('emails[type eq "work"].value')).toEqual({
       path: { urn: null, attr: 'emails', sub: 'value' },
       filter: cmp('type', 'eq', 'work'),
     });
-    expect(parsePatchPath('members[value eq "2819c223"]')).toMatchObject({ path: { attr: 'members', sub: null } });
-    expect(parsePatchPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber').path).toEqual({
+    expect(parsePatchPath('members[value eq "2819c223"]')).toMatchObject({
+      path: { attr: 'members', sub: null },
+    });
+    expect(
+      parsePatchPath('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber').path,
+    ).toEqual({
       urn: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
       attr: 'employeeNumber',
       sub: null,

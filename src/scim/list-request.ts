@@ -48,21 +48,26 @@ export function parseListRequest(rt: ResourceTypeDef, raw: unknown): ListRequest
   }
   const start = int(input, 'startIndex') ?? 1;
   const count = int(input, 'count') ?? LIST_LIMITS.defaultCount;
-  const attributes = listOf(input, 'attributes');
-  const excluded = listOf(input, 'excludedAttributes');
   return {
     filter: filterText === undefined || filterText.trim() === '' ? null : parseFilter(filterText),
     startIndex: Math.max(1, start),
     count: Math.min(Math.max(0, count), LIST_LIMITS.maxResults),
     sortBy: sortBy ? { text: sortBy, path: splitAttrPath(sortBy) } : null,
     descending: order === 'descending',
-    projection: parseProjection(rt, attributes, excluded),
+    projection: projectionOf(rt, input),
   };
+}
+
+/** The projection `attributes` / `excludedAttributes` ask for, from a query string or a `.search` body. */
+export function projectionOf(rt: ResourceTypeDef, raw: unknown): Projection {
+  const input = isObject(raw) ? raw : {};
+  return parseProjection(rt, listOf(input, 'attributes'), listOf(input, 'excludedAttributes'));
 }
 
 /** `attributes` as a comma-separated string (query) or an array of strings (.search body). */
 function listOf(input: Record<string, unknown>, key: string): string | undefined {
   const v = input[key];
+  // An array: a .search body, or the parameter given more than once in a query string.
   if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v.join(',');
   const s = str(input, key);
   if (s !== undefined && s.length > 4000) throw scimError('invalidValue', `${key} is too long`);

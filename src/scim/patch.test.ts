@@ -14,7 +14,13 @@ const user = (): Doc => ({
   emails: [{ value: 'bjensen@example.com', type: 'work', primary: true }],
   [ENT]: { department: 'Sales', manager: { value: 'm1' } },
 });
-const group = (): Doc => ({ displayName: 'Sales', members: [{ value: 'u1', display: 'Ann' }, { value: 'u2', display: 'Bob' }] });
+const group = (): Doc => ({
+  displayName: 'Sales',
+  members: [
+    { value: 'u1', display: 'Ann' },
+    { value: 'u2', display: 'Bob' },
+  ],
+});
 
 const patchUser = (doc: Doc, ...ops: PatchOp[]) => applyPatch(USER_RESOURCE, doc, ops);
 const op = (o: PatchOp['op'], path: string | null, value?: unknown): PatchOp => ({ op: o, path, value });
@@ -32,7 +38,10 @@ describe('parsePatchRequest', () => {
   it('accepts capitalised ops and keys as Entra ID sends them, and folds them', () => {
     const ops = parsePatchRequest({
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-      Operations: [{ op: 'Replace', path: 'active', value: 'False' }, { op: 'ADD', Path: 'title', Value: 'x' }],
+      Operations: [
+        { op: 'Replace', path: 'active', value: 'False' },
+        { op: 'ADD', Path: 'title', Value: 'x' },
+      ],
     });
     expect(ops).toEqual([op('replace', 'active', 'False'), op('add', 'title', 'x')]);
   });
@@ -45,7 +54,11 @@ describe('parsePatchRequest', () => {
     ['an unknown op', { Operations: [{ op: 'move', path: 'a' }] }, 'invalidSyntax'],
     ['an operation that is no object', { Operations: [42] }, 'invalidSyntax'],
     ['a path that is no string', { Operations: [{ op: 'add', path: 7, value: 1 }] }, 'invalidPath'],
-    ['1001 operations', { Operations: Array.from({ length: 1001 }, () => ({ op: 'remove', path: 'title' })) }, 'invalidSyntax'],
+    [
+      '1001 operations',
+      { Operations: Array.from({ length: 1001 }, () => ({ op: 'remove', path: 'title' })) },
+      'invalidSyntax',
+    ],
   ])('refuses %s with %s', (_label, body, type) => {
     expect(scimTypeOf(() => parsePatchRequest(body))).toBe(type);
   });
@@ -53,8 +66,17 @@ describe('parsePatchRequest', () => {
 
 describe('applyPatch on a User', () => {
   it('replaces simple and sub-attributes by path, and turns "False" into false', () => {
-    const out = patchUser(user(), op('replace', 'active', 'False'), op('replace', 'name.familyName', 'Smith'), op('add', 'TITLE', 'Boss'));
-    expect(out).toMatchObject({ active: false, name: { givenName: 'Barbara', familyName: 'Smith' }, title: 'Boss' });
+    const out = patchUser(
+      user(),
+      op('replace', 'active', 'False'),
+      op('replace', 'name.familyName', 'Smith'),
+      op('add', 'TITLE', 'Boss'),
+    );
+    expect(out).toMatchObject({
+      active: false,
+      name: { givenName: 'Barbara', familyName: 'Smith' },
+      title: 'Boss',
+    });
   });
 
   it('replaces through a value filter, and creates the filtered value when there is none (Entra ID)', () => {
@@ -98,7 +120,10 @@ describe('applyPatch on a User', () => {
   });
 
   it('adds a primary email and demotes the old primary; removes by value filter', () => {
-    const out = patchUser(user(), op('add', 'emails', [{ value: 'home@example.com', type: 'home', primary: true }]));
+    const out = patchUser(
+      user(),
+      op('add', 'emails', [{ value: 'home@example.com', type: 'home', primary: true }]),
+    );
     expect(out.emails).toEqual([
       { value: 'bjensen@example.com', type: 'work', primary: false },
       { value: 'home@example.com', type: 'home', primary: true },
@@ -108,7 +133,10 @@ describe('applyPatch on a User', () => {
   });
 
   it('ignores known attributes it does not keep and read-only keys inside a path-less value', () => {
-    const out = patchUser(user(), op('replace', null, { id: 'other', phoneNumbers: [{ value: '1' }], nickName: 'B' }));
+    const out = patchUser(
+      user(),
+      op('replace', null, { id: 'other', phoneNumbers: [{ value: '1' }], nickName: 'B' }),
+    );
     expect(out).toEqual(user());
     expect(patchUser(user(), op('replace', 'name.middleName', 'Q'))).toEqual(user());
   });
@@ -116,7 +144,9 @@ describe('applyPatch on a User', () => {
   it('never touches its input, and a bad operation anywhere leaves nothing applied', () => {
     const doc = user();
     const before = structuredClone(doc);
-    expect(scimTypeOf(() => patchUser(doc, op('replace', 'title', 'Boss'), op('replace', 'nope', 'x')))).toBe('invalidPath');
+    expect(scimTypeOf(() => patchUser(doc, op('replace', 'title', 'Boss'), op('replace', 'nope', 'x')))).toBe(
+      'invalidPath',
+    );
     expect(doc).toEqual(before);
     patchUser(doc, op('replace', 'title', 'Boss'));
     expect(doc).toEqual(before);
@@ -147,7 +177,11 @@ describe('applyPatch on a User', () => {
     expect(() => userFromDoc(out)).toThrow();
     const input = userFromDoc(patchUser(user(), op('replace', 'password', 'new-secret-1')));
     expect(input.password).toBe('new-secret-1');
-    expect(input.fields).toMatchObject({ username: 'bjensen', email: 'bjensen@example.com', manager_id: 'm1' });
+    expect(input.fields).toMatchObject({
+      username: 'bjensen',
+      email: 'bjensen@example.com',
+      manager_id: 'm1',
+    });
   });
 
   it('starts from what a stored row says (docFromUser)', () => {
@@ -182,7 +216,9 @@ describe('applyPatch on a Group', () => {
   const ids = (d: Doc) => (d.members as Doc[] | undefined)?.map((m) => m.value) ?? [];
 
   it('adds members (no duplicates) and drops their read-only parts', () => {
-    const out = patchGroup(op('add', 'members', [{ value: 'u3', display: 'Cy', $ref: null }, { value: 'u1' }]));
+    const out = patchGroup(
+      op('add', 'members', [{ value: 'u3', display: 'Cy', $ref: null }, { value: 'u1' }]),
+    );
     expect(ids(out)).toEqual(['u1', 'u2', 'u3']);
     expect((out.members as Doc[])[2]).toEqual({ value: 'u3' });
   });
@@ -193,7 +229,9 @@ describe('applyPatch on a Group', () => {
   });
 
   it("removes the members listed in the value (Entra ID's older shape), or all without one", () => {
-    const [legacy] = parsePatchRequest({ Operations: [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u2' }] }] });
+    const [legacy] = parsePatchRequest({
+      Operations: [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u2' }] }],
+    });
     expect(ids(patchGroup(legacy!))).toEqual(['u1']);
     expect(ids(patchGroup(op('remove', 'members')))).toEqual([]);
   });

@@ -54,15 +54,12 @@ export function resolveAttr(rt: ResourceTypeDef, path: AttrPath): ResolvedAttr |
 
 /** Whether the path names a known attribute this server drops (e.g. phoneNumbers, name.middleName). */
 export function isIgnoredPath(rt: ResourceTypeDef, path: AttrPath): boolean {
-  if (path.sub !== null) {
-    const owner = resolveAttr(rt, { ...path, sub: null });
-    return owner !== undefined && isIgnored(owner.attr.ignoredSubs, path.sub);
-  }
-  const schemas =
-    path.urn === null
-      ? [rt.core, ...rt.extensions]
-      : [rt.core, ...rt.extensions].filter((s) => same(s.id, path.urn!));
-  return schemas.some((s) => isIgnored(s.ignored, path.attr));
+  const all = [rt.core, ...rt.extensions];
+  const schemas = path.urn === null ? all : all.filter((s) => same(s.id, path.urn!));
+  if (schemas.some((s) => isIgnored(s.ignored, path.attr))) return true;
+  if (path.sub === null) return false;
+  const owner = resolveAttr(rt, { ...path, sub: null });
+  return owner !== undefined && isIgnored(owner.attr.ignoredSubs, path.sub);
 }
 
 /** The canonical key of a resolved path: `[urn:]attr[.sub]` with the schema's spelling. */

@@ -50,7 +50,8 @@ function canonSingle(def: AttrDef, value: unknown, where: string, opts: CanonOpt
       throw scimError('invalidValue', `${where} must be a number`);
     default:
       // PostgreSQL text cannot hold NUL; refusing it here keeps both dialects alike.
-      if (typeof value === 'string' && value.includes('\u0000')) throw scimError('invalidValue', `${where} holds NUL`);
+      if (typeof value === 'string' && value.includes('\u0000'))
+        throw scimError('invalidValue', `${where} holds NUL`);
       if (typeof value === 'string') return value;
       if (typeof value === 'number' && Number.isFinite(value)) return String(value);
       throw scimError('invalidValue', `${where} must be a string`);

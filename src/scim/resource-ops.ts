@@ -1,4 +1,5 @@
 import type { Actor } from '../audit/audit-log.js';
+import { AppError } from '../shared/errors.js';
 import type { ListRequest } from './list-request.js';
 import type { Projection } from './projection.js';
 import type { Doc } from './resource-doc.js';
@@ -43,4 +44,15 @@ export interface ResourceOps {
   replace(actor: Actor, id: string, body: unknown, ifMatch?: string): Promise<Stored>;
   patch(actor: Actor, id: string, body: unknown, ifMatch?: string): Promise<Stored>;
   remove(actor: Actor, id: string, ifMatch?: string): Promise<void>;
+}
+
+/** Ids this server hands out are base64url (crypto/random.ts newId); anything else names nothing. */
+const ID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * NOT_FOUND for an id no resource can have, before it reaches SQL (PostgreSQL refuses NUL in
+ * text with an error, which must not become a 500).
+ */
+export function checkIdShape(id: string, resourceType: string): void {
+  if (!ID_SHAPE.test(id)) throw new AppError('NOT_FOUND', `no ${resourceType} with id ${id.slice(0, 64)}`);
 }

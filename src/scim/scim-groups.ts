@@ -21,11 +21,17 @@ import { applyPatch } from './patch.js';
 import { parsePatchRequest } from './patch-request.js';
 import { carries, type Projection, project } from './projection.js';
 import { canonResource } from './resource-doc.js';
-import { type ListResponse, listResponse, type ResourceOps, type Stored } from './resource-ops.js';
+import {
+  checkIdShape,
+  type ListResponse,
+  listResponse,
+  type ResourceOps,
+  type Stored,
+} from './resource-ops.js';
 import { scimError } from './scim-errors.js';
-import { uniquely } from './scim-users.js';
 import { GROUP_RESOURCE } from './scim-schemas.js';
 import { GROUP_SQL } from './sql-maps.js';
+import { uniquely } from './uniquely.js';
 
 const BODY = { unknown: 'invalidValue' } as const;
 
@@ -42,6 +48,7 @@ export class ScimGroups implements ResourceOps {
   ) {}
 
   async get(id: string, projection: Projection): Promise<Stored> {
+    checkIdShape(id, 'Group');
     const row = await groupsRepo.byId(this.ctx.store.db, id);
     if (!row) throw new AppError('NOT_FOUND', `no Group with id ${id}`);
     return this.stored(this.ctx.store.db, row, projection);
@@ -151,6 +158,7 @@ export class ScimGroups implements ResourceOps {
   }
 
   private async lock(trx: Db, id: string, ifMatch: string | undefined): Promise<GroupRow> {
+    checkIdShape(id, 'Group');
     const row = await groupsRepo.byIdForUpdate(trx, id, this.ctx.store.caps.rowLocks);
     if (!row) throw new AppError('NOT_FOUND', `no Group with id ${id}`);
     checkIfMatch(ifMatch, row.version);

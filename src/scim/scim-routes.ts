@@ -5,15 +5,14 @@ import { tokenActor } from '../tokens/token-service.js';
 import { BULK_LIMITS } from './bulk.js';
 import { listOf, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
 import { etagOf, noneMatchHits } from './etag.js';
-import { parseListRequest } from './list-request.js';
-import { parseProjection, project } from './projection.js';
+import { parseListRequest, projectionOf } from './list-request.js';
+import { project } from './projection.js';
 import type { ResourceOps, Stored } from './resource-ops.js';
 import { SCIM_ERROR_SCHEMA, sendScimError, toScimError } from './scim-errors.js';
 
 const MEDIA_TYPE = 'application/scim+json; charset=utf-8';
 
-type Query = Record<string, string | undefined>;
-type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Query }>;
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 /** Sends a SCIM document with the SCIM media type. */
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
@@ -28,14 +27,9 @@ function sendStored(
   status: number,
   s: Stored,
 ) {
-  const q = request.query as Query;
   reply.header('etag', etagOf(s.version));
   if (status === 201) reply.header('location', s.location);
-  return send(
-    reply,
-    status,
-    project(parseProjection(ops.rt, q.attributes, q.excludedAttributes), s.resource),
-  );
+  return send(reply, status, project(projectionOf(ops.rt, request.query), s.resource));
 }
 
 const ifMatch = (request: FastifyRequest) => {
@@ -58,8 +52,7 @@ function resourceRoutes(app: FastifyInstance, ops: ResourceOps): void {
     sendStored(reply, ops, request, 201, await ops.create(actor(request), request.body)),
   );
   app.get(`${base}/:id`, async (request: IdRequest, reply) => {
-    const q = request.query;
-    const s = await ops.get(request.params.id, parseProjection(ops.rt, q.attributes, q.excludedAttributes));
+    const s = await ops.get(request.params.id, projectionOf(ops.rt, request.query));
     if (noneMatchHits(request.headers['if-none-match'], s.version))
       return reply.code(304).header('etag', etagOf(s.version)).send();
     return sendStored(reply, ops, request, 200, s);

@@ -6,7 +6,6 @@ import { deactivate } from '../lifecycle/leaver.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { groupsRepo } from '../store/repos/groups.js';
-import { inventoryRepo } from '../store/repos/inventory.js';
 import { usersRepo } from '../store/repos/users.js';
 import type { UserRow, UserUpdate } from '../store/schema.js';
 import { checkIfMatch } from './etag.js';
@@ -17,10 +16,17 @@ import { applyPatch } from './patch.js';
 import { parsePatchRequest } from './patch-request.js';
 import { carries, type Projection, project } from './projection.js';
 import { canonResource } from './resource-doc.js';
-import { type ListResponse, listResponse, type ResourceOps, type Stored } from './resource-ops.js';
+import {
+  checkIdShape,
+  type ListResponse,
+  listResponse,
+  type ResourceOps,
+  type Stored,
+} from './resource-ops.js';
 import { scimError } from './scim-errors.js';
 import { USER_RESOURCE } from './scim-schemas.js';
 import { USER_SQL } from './sql-maps.js';
+import { uniquely } from './uniquely.js';
 import { docFromUser, renderUser, type UserFields, type UserInput, userFromDoc } from './user-resource.js';
 
 const BODY = { unknown: 'invalidValue' } as const;
@@ -50,6 +56,7 @@ export class ScimUsers implements ResourceOps {
   ) {}
 
   async get(id: string, projection: Projection): Promise<Stored> {
+    checkIdShape(id, 'User');
     const row = await usersRepo.liveByIdForUpdate(this.ctx.store.db, id, false);
     if (!row) throw new AppError('NOT_FOUND', `no User with id ${id}`);
     return this.stored(this.ctx.store.db, row, projection);
@@ -112,6 +119,7 @@ export class ScimUsers implements ResourceOps {
 
   async patch(actor: Actor, id: string, body: unknown, ifMatch?: string): Promise<Stored> {
     const ops = parsePatchRequest(body);
+    checkIdShape(id, 'User');
     // A dry run outside the transaction: bad operations fail before any lock, and a password
     // is hashed without holding SQLite's write lock. The operations alone decide the password.
     const current = await usersRepo.liveByIdForUpdate(this.ctx.store.db, id, false);
@@ -181,6 +189,7 @@ export class ScimUsers implements ResourceOps {
 
   /** The live row, locked; 404 when absent or deleted, 412 when If-Match names another version. */
   private async lockLive(trx: Db, id: string, ifMatch: string | undefined): Promise<UserRow> {
+    checkIdShape(id, 'User');
     const row = await usersRepo.liveByIdForUpdate(trx, id, this.ctx.store.caps.rowLocks);
     if (!row) throw new AppError('NOT_FOUND', `no User with id ${id}`);
     checkIfMatch(ifMatch, row.version);
@@ -234,16 +243,5 @@ export class ScimUsers implements ResourceOps {
         }),
       ),
     );
-  }
-}
-
-/** Runs a write; a unique-index violation (a concurrent create or rename won) is 409 uniqueness. */
-export async function uniquely<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (inventoryRepo.isUniqueViolation(err))
-      throw scimError('uniqueness', 'userName, displayName or externalId is already taken');
-    throw err;
   }
 }

@@ -29,6 +29,22 @@ describe.each(DIALECTS)('oidc-provider adapter over the store on %s', (dialect) 
     expect(await sessions.find('s1')).toBeUndefined();
   });
 
+  it('stores ids (bearer tokens, codes, session cookies) only as hashes, and no cookie in an interaction', async () => {
+    const secret = 'tok_secret_value_0123456789abcdefghijklmnop';
+    await adapter('AccessToken').upsert(secret, { jti: secret, grantId: 'g9', accountId: 'acc-9' }, 60);
+    await adapter('Interaction').upsert(
+      'ix-1',
+      { jti: 'ix-1', session: { accountId: 'acc-9', uid: 'u9', cookie: `${secret}-cookie` } },
+      60,
+    );
+    const rows = await rt.ctx.store.db.selectFrom('oidc_models').selectAll().execute();
+    expect(JSON.stringify(rows)).not.toContain(secret);
+    expect(await adapter('AccessToken').find(secret)).toMatchObject({ jti: secret, accountId: 'acc-9' });
+    expect(await adapter('Interaction').find('ix-1')).toMatchObject({
+      session: { accountId: 'acc-9', uid: 'u9' },
+    });
+  });
+
   it('consumes once: a second consume is invalid_grant and revokes the whole grant', async () => {
     const codes = adapter('AuthorizationCode');
     const tokens = adapter('AccessToken');

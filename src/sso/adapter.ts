@@ -1,6 +1,7 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Keyring } from '../crypto/keyring.js';
+import { lookupHash } from '../crypto/one-time-hash.js';
 import type { Store } from '../store/open-store.js';
 import { oidcClientsRepo } from '../store/repos/oidc-clients.js';
 import { oidcModelsRepo } from '../store/repos/oidc-models.js';
@@ -13,24 +14,54 @@ import { clientSecretAad } from './client-service.js';
  */
 const systemNow = () => Date.now();
 
-function toPayload(row: OidcModelRow | undefined): AdapterPayload | undefined {
+/**
+ * Ids come from cookies, codes and tokens that anyone can send. One no model of ours could have
+ * (a NUL byte, which PostgreSQL refuses in text, or an absurd length) is simply not found.
+ */
+function plausible(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0 && id.length <= 512 && !id.includes('\0');
+}
+
+/**
+ * Model ids are bearer values (an access or refresh token, a code, a session cookie), so they are
+ * stored only as SHA-256 lookups: a database dump holds no usable token. Grant ids, which tokens
+ * refer to, stay as they are in `grant_id`.
+ */
+const key = (id: string) => lookupHash(id);
+
+/** The payload as stored: without its id (`jti`), and without the session cookie an interaction copies. */
+function forStorage(payload: AdapterPayload): AdapterPayload {
+  const { jti: _jti, ...rest } = payload;
+  if (rest.session && typeof rest.session === 'object' && 'cookie' in rest.session) {
+    const { cookie: _cookie, ...session } = rest.session as Record<string, unknown>;
+    return { ...rest, session } as AdapterPayload;
+  }
+  return rest;
+}
+
+function toPayload(row: OidcModelRow | undefined, id?: string): AdapterPayload | undefined {
   if (!row) return undefined;
   const payload = JSON.parse(row.payload) as AdapterPayload;
+  if (id !== undefined) payload.jti = id;
   return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
 }
 
 /** Every model but clients, stored by kind and id in `oidc_models`. */
+/** Told when a lost consume race revoked a grant (so it is audited like any reuse). */
+export type OnReuse = (grantId: string, accountId: string | null) => void;
+
 class ModelAdapter implements Adapter {
   constructor(
     private readonly kind: string,
     private readonly store: Store,
+    private readonly onReuse: OnReuse,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     await oidcModelsRepo.upsert(this.store.db, {
       kind: this.kind,
-      id,
-      payload: JSON.stringify(payload),
+      id: key(id),
+      payload: JSON.stringify(forStorage(payload)),
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
@@ -40,14 +71,17 @@ class ModelAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return toPayload(await oidcModelsRepo.find(this.store.db, this.kind, id));
+    if (!plausible(id)) return undefined;
+    return toPayload(await oidcModelsRepo.find(this.store.db, this.kind, key(id)), id);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (!plausible(uid)) return undefined;
     return toPayload(await oidcModelsRepo.findByUid(this.store.db, this.kind, uid));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    if (!plausible(userCode)) return undefined;
     return toPayload(await oidcModelsRepo.findByUserCode(this.store.db, this.kind, userCode));
   }
 
@@ -58,17 +92,20 @@ class ModelAdapter implements Adapter {
    * request fails with invalid_grant, exactly as for a sequential reuse.
    */
   async consume(id: string): Promise<void> {
-    const lostRace = await this.store.transaction(async (trx) => {
-      if (await oidcModelsRepo.consume(trx, this.kind, id, systemNow())) return false;
-      const row = await oidcModelsRepo.find(trx, this.kind, id);
-      if (row?.grant_id) await oidcModelsRepo.revokeGrant(trx, row.grant_id);
-      return true;
+    const lost = await this.store.transaction(async (trx) => {
+      if (await oidcModelsRepo.consume(trx, this.kind, key(id), systemNow())) return undefined;
+      const row = await oidcModelsRepo.find(trx, this.kind, key(id));
+      if (row?.grant_id) await oidcModelsRepo.revokeGrant(trx, row.grant_id, key(row.grant_id));
+      return { grantId: row?.grant_id ?? null, accountId: row?.account_id ?? null };
     });
-    if (lostRace) throw new errors.InvalidGrant(`${this.kind} already consumed`);
+    if (lost) {
+      if (lost.grantId) this.onReuse(lost.grantId, lost.accountId);
+      throw new errors.InvalidGrant(`${this.kind} already consumed`);
+    }
   }
 
   async destroy(id: string): Promise<void> {
-    await oidcModelsRepo.destroy(this.store.db, this.kind, id);
+    if (plausible(id)) await oidcModelsRepo.destroy(this.store.db, this.kind, key(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -88,6 +125,7 @@ class ClientAdapter implements Adapter {
   ) {}
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    if (!plausible(id)) return undefined;
     const row = await oidcClientsRepo.byId(this.store.db, id);
     if (!row) return undefined;
     const { client_secret_enc: sealed, ...metadata } = JSON.parse(row.metadata) as Record<string, unknown>;
@@ -124,6 +162,7 @@ class ClientAdapter implements Adapter {
 }
 
 /** The adapter factory oidc-provider calls once per model name; both dialects through the store. */
-export function storeAdapter(store: Store, keyring: Keyring): AdapterFactory {
-  return (name) => (name === 'Client' ? new ClientAdapter(store, keyring) : new ModelAdapter(name, store));
+export function storeAdapter(store: Store, keyring: Keyring, onReuse: OnReuse = () => {}): AdapterFactory {
+  return (name) =>
+    name === 'Client' ? new ClientAdapter(store, keyring) : new ModelAdapter(name, store, onReuse);
 }

@@ -14,12 +14,19 @@ const epochNow = () => Math.floor(Date.now() / 1000);
 
 /**
  * When oidc-provider must send the browser to the sign-in pages: its own reasons (no session,
- * `prompt=login`, `max_age`), plus a session below the level the request asks for (step-up via
- * `acr_values`) and a session past its overall re-authentication limit.
+ * `prompt=login`, `max_age`), plus a session whose person is no longer active, a session below
+ * the level the request asks for (step-up via `acr_values`), and a session past its overall
+ * re-authentication limit.
  */
 export function signInPolicy(limits: SessionLimits) {
   const policy = base();
   const login = policy.get('login')!;
+  // The session's person is no longer active (findAccount refused them): sign in again.
+  login.checks.add(
+    new Check('account_inactive', 'the signed-in person is no longer active', (ctx) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
   login.checks.add(
     new Check('acr_values_unmet', 'the session does not reach the requested authentication level', (ctx) => {
       const { session, params } = ctx.oidc;

@@ -10,16 +10,23 @@ import type { ProviderHolder } from './provider-holder.js';
 export async function mountProvider(
   app: FastifyInstance,
   holder: ProviderHolder,
-  https: boolean,
+  publicUrl: string,
 ): Promise<void> {
+  const { host, protocol } = new URL(publicUrl);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const callback = await holder.callback();
     reply.hijack();
-    // TLS ends at the proxy in front; the public URL, not a client header, says the scheme.
-    if (https) request.raw.headers['x-forwarded-proto'] = 'https';
+    // oidc-provider builds endpoint and return URLs from the request's host and scheme. The
+    // public URL, never a client's header, decides them: discovery always matches the issuer
+    // and a forged Host cannot poison it. (TLS itself ends at the proxy in front.)
+    const headers = request.raw.headers;
+    headers.host = host;
+    delete headers['x-forwarded-host'];
+    if (protocol === 'https:') headers['x-forwarded-proto'] = 'https';
+    else delete headers['x-forwarded-proto'];
     await callback(request.raw, reply.raw);
   };
   app.get('/.well-known/openid-configuration', handle);

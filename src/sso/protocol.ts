@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors } from 'oidc-provider';
 import type { ProviderHolder } from './provider-holder.js';
 
 /** What the sign-in pages need to know of the authorization request they serve. */
@@ -39,7 +40,11 @@ export class SsoProtocol {
   /** The browser's interaction, or undefined when it has none (expired, finished, no cookie). */
   async interaction(req: IncomingMessage, res: ServerResponse): Promise<InteractionView | undefined> {
     const provider = await this.holder.current();
-    const details = await provider.interactionDetails(req, res).catch(() => undefined);
+    // No cookie, an expired or finished interaction: not found. Anything else is a real failure.
+    const details = await provider.interactionDetails(req, res).catch((err: unknown) => {
+      if (err instanceof errors.SessionNotFound) return undefined;
+      throw err;
+    });
     if (!details) return undefined;
     const params = details.params as Record<string, unknown>;
     const missing = (details.prompt.details as { missingOIDCScope?: unknown }).missingOIDCScope;

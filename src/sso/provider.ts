@@ -1,11 +1,12 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration } from 'oidc-provider';
 import type { Context } from '../context.js';
 import type { IdentityService } from '../identity/identity-service.js';
-import { ACR_VALUES } from './acr-amr.js';
+import type { GrantAudit } from './grant-audit.js';
+import { ACR_VALUES, aalOfAcr } from './acr-amr.js';
 import { storeAdapter } from './adapter.js';
 import { signInPolicy } from './interaction-policy.js';
+import { findAccount, loadExistingGrant } from './provider-callbacks.js';
 import { renderProviderPage } from './provider-pages.js';
-import { aalOfAcr } from './acr-amr.js';
 import {
   refreshTokenTtlSeconds,
   type SessionLimits,
@@ -36,50 +37,6 @@ const ROUTES = {
 };
 
 const epochNow = () => Math.floor(Date.now() / 1000);
-
-/** The first-party flag the adapter adds to each client's metadata. */
-function firstParty(ctx: KoaContextWithOIDC): boolean {
-  return (ctx.oidc.client as unknown as { first_party?: boolean } | undefined)?.first_party === true;
-}
-
-/**
- * The existing grant, or for a first-party client a grant of what it asks for (no consent page
- * for the organisation's own applications). Third-party clients go through consent.
- */
-async function loadExistingGrant(ctx: KoaContextWithOIDC) {
-  const { oidc } = ctx;
-  const client = oidc.client!;
-  const accountId = oidc.session!.accountId!;
-  const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(client.clientId);
-  let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-  if (grant && grant.accountId !== accountId) grant = undefined;
-  if (!firstParty(ctx)) return grant;
-  grant ??= new oidc.provider.Grant({ clientId: client.clientId, accountId });
-  grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
-  const claims = [...oidc.requestParamClaims];
-  if (claims.length) grant.addOIDCClaims(claims);
-  await grant.save();
-  return grant;
-}
-
-/** Claims of an active person (anyone else has no account as far as OIDC goes). */
-function findAccount(identity: IdentityService): Configuration['findAccount'] {
-  return async (_ctx, sub) => {
-    const person = await identity.get(sub).catch(() => undefined);
-    if (person?.status !== 'active') return undefined;
-    return {
-      accountId: person.id,
-      async claims() {
-        return {
-          sub: person.id,
-          preferred_username: person.username,
-          ...(person.displayName ? { name: person.displayName } : {}),
-          ...(person.email ? { email: person.email } : {}),
-        };
-      },
-    };
-  };
-}
 
 function tokenTtls(limits: SessionLimits): Configuration['ttl'] {
   return {
@@ -127,13 +84,19 @@ function cookieNames(https: boolean) {
  * clients without consent, our adapter, our signing keys, our pages. Every oidc-provider
  * detail stays in src/sso.
  */
-export function buildProvider(ctx: Context, identity: IdentityService, keys: PrivateJwk[]): Provider {
+export function buildProvider(
+  ctx: Context,
+  deps: { identity: IdentityService; grantAudit: GrantAudit },
+  keys: PrivateJwk[],
+): Provider {
   const { config, logger } = ctx;
   const https = config.publicUrl.startsWith('https:');
   const limits = sessionLimits({ maxHours: config.sessionMaxHours, idleMinutes: config.sessionIdleMinutes });
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: https, signed: true };
   const provider = new Provider(config.publicUrl, {
-    adapter: storeAdapter(ctx.store, ctx.keyring),
+    adapter: storeAdapter(ctx.store, ctx.keyring, (grantId, accountId) => {
+      void deps.grantAudit.revoked(grantId, 'reuse', accountId, null);
+    }),
     jwks: { keys: keys as never },
     clients: [],
     clientDefaults: {
@@ -145,6 +108,10 @@ export function buildProvider(ctx: Context, identity: IdentityService, keys: Pri
     },
     extraClientMetadata: { properties: ['first_party'] },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    // Browsers may call the token and userinfo endpoints only from a registered redirect URI's origin.
+    clientBasedCORS: (koa, origin, client) =>
+      (client.clientAuthMethod === 'none' || koa.oidc.route === 'userinfo') &&
+      (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     responseTypes: ['code'],
     pkce: { required: () => true },
     allowOmittingSingleRegisteredRedirectUri: false,
@@ -197,7 +164,7 @@ export function buildProvider(ctx: Context, identity: IdentityService, keys: Pri
       url: (_koa, interaction) => `/interaction/${interaction.uid}`,
     },
     loadExistingGrant,
-    findAccount: findAccount(identity),
+    findAccount: findAccount(deps.identity),
     // Refresh tokens for clients allowed them, until the sign-in's re-authentication deadline.
     issueRefreshToken: async (_koa, client, code) => {
       const { acr, authTime } = code as { acr?: string; authTime?: number };
@@ -216,5 +183,12 @@ export function buildProvider(ctx: Context, identity: IdentityService, keys: Pri
   // Over HTTPS the proxy in front terminates TLS; the mount marks requests as https (never the client).
   provider.proxy = https;
   provider.on('server_error', (_koa, err) => logger.error({ err }, 'oidc-provider server error'));
+  // oidc-provider ends grants itself on a reused code or refresh token, a revocation, a logout.
+  provider.on('grant.revoked', (koa, grantId) => {
+    const { entities, route, client } = koa.oidc;
+    const source = entities.RefreshToken ?? entities.AuthorizationCode ?? entities.AccessToken;
+    const reason = route === 'token' ? 'reuse' : route === 'revocation' ? 'revocation' : String(route);
+    void deps.grantAudit.revoked(grantId, reason, source?.accountId ?? null, client?.clientId ?? null);
+  });
   return provider;
 }

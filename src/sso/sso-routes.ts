@@ -15,10 +15,11 @@ import { ProviderHolder } from './provider-holder.js';
 export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Services): Promise<void> {
   const { sso, identity } = services;
   await sso.signingKeys.ensure();
-  const holder = new ProviderHolder(sso.signingKeys, ctx.clock, (keys) => buildProvider(ctx, identity, keys));
+  const holder = new ProviderHolder(sso.signingKeys, ctx.clock, (keys) =>
+    buildProvider(ctx, { identity, grantAudit: sso.grantAudit }, keys),
+  );
   await holder.current();
-  const https = ctx.config.publicUrl.startsWith('https:');
-  await app.register(async (oidc) => mountProvider(oidc, holder, https));
+  await app.register(async (oidc) => mountProvider(oidc, holder, ctx.config.publicUrl));
   await app.register(async (pages) =>
     interactionRoutes(pages, {
       ctx,

@@ -2,11 +2,12 @@ import type { AuthenticatorService } from '../authenticators/authenticator-servi
 import type { Context } from '../context.js';
 import type { ValidationService } from '../verification/validation-service.js';
 import { ClientService } from './client-service.js';
+import { GrantAudit } from './grant-audit.js';
 import { SignInService } from './interactions/sign-in-service.js';
 import { SignInStateStore } from './interactions/sign-in-state-store.js';
 import { SigningKeyService } from './signing-keys.js';
 
-/** The SSO services: clients, signing keys, the sign-in checks and the sign-in state. */
+/** The SSO services: clients, signing keys, the sign-in checks and state, and grant auditing. */
 export function buildSsoServices(
   ctx: Context,
   deps: { validation: ValidationService; authenticators: AuthenticatorService },
@@ -16,6 +17,7 @@ export function buildSsoServices(
     signingKeys: new SigningKeyService(ctx),
     signIn: new SignInService(ctx, deps.validation, deps.authenticators),
     signInStates: new SignInStateStore(ctx),
+    grantAudit: new GrantAudit(ctx),
   };
 }
 

@@ -8,6 +8,10 @@ export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** A SCIM document as assertions read it, as loosely as `res.json()` gives it. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions walk SCIM answers of many shapes
+export type Json = Record<string, any>;
+
 /** A SCIM client over app.inject, as a provisioning service talks: bearer token, application/scim+json. */
 export function scimClient(app: FastifyInstance, token: string) {
   return (method: Method, url: string, body?: unknown, headers: Record<string, string> = {}) =>

@@ -1,21 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Actor } from '../../audit/audit-log.js';
 import type { Context } from '../../context.js';
-import { ACR_BY_AAL, requiredAal } from '../acr-amr.js';
+import { requiredAal } from '../acr-amr.js';
 import type { ClientService } from '../client-service.js';
 import { FLOOR_AAL } from '../interaction-policy.js';
 import { consentPage } from '../pages/consent-page.js';
-import { errorPage } from '../pages/error-page.js';
-import type { PageContext, RenderedPage } from '../pages/page-parts.js';
-import { newNonce, securityHeaders } from '../pages/security-headers.js';
+import type { PageContext } from '../pages/page-parts.js';
+import { newNonce } from '../pages/security-headers.js';
 import type { InteractionView, SsoProtocol } from '../protocol.js';
+import { applyOutcome } from './apply-outcome.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { renderStep } from './render-step.js';
-import { type SignInState, startSignIn } from './sign-in-flow.js';
+import { actorFor, sendError, sendPage } from './responder.js';
+import { startSignIn } from './sign-in-flow.js';
 import type { SignInService } from './sign-in-service.js';
-import type { LoadedState, SignInStateStore } from './sign-in-state-store.js';
-import { STEPS, type StepOutcome } from './steps.js';
+import type { SignInStateStore } from './sign-in-state-store.js';
+import { STEPS } from './steps.js';
 
 export interface InteractionDeps {
   ctx: Context;
@@ -41,17 +41,9 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
     },
   );
 
-  const send = (reply: FastifyReply, page: RenderedPage, nonce: string, view?: InteractionView) =>
-    reply
-      .headers(securityHeaders(nonce, view?.redirectUri ? [view.redirectUri] : []))
-      .code(page.status)
-      .type('text/html; charset=utf-8')
-      .send(page.html);
-
-  const fail = (reply: FastifyReply, status: number, message: string) => {
-    const nonce = newNonce();
-    return send(reply, errorPage({ org: config.orgName, nonce }, { status, message }), nonce);
-  };
+  const fail = (reply: FastifyReply, status: number, message: string) =>
+    sendError(reply, config.orgName, status, message);
+  const outcomeDeps = { org: config.orgName, protocol, signIn, states };
 
   // Errors here are pages for people, never problem+json; internals are never shown.
   app.setErrorHandler((err, request, reply) => {
@@ -85,11 +77,6 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
     return view && view.uid === uid ? view : undefined;
   }
 
-  const actorFor = (request: FastifyRequest, state?: SignInState): Actor => ({
-    label: state?.person ? `user:${state.person.username}` : 'sso',
-    sourceIp: request.ip,
-  });
-
   app.get('/interaction/:uid', async (request, reply) => {
     const { uid } = params.parse(request.params);
     const view = await interactionOf(request, reply, uid);
@@ -97,12 +84,12 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
     const nonce = newNonce();
     const pc = await pageContext(view, nonce);
     if (view.prompt === 'consent')
-      return send(reply, consentPage(pc, { scopes: view.missingScopes }), nonce, view);
+      return sendPage(reply, consentPage(pc, { scopes: view.missingScopes }), nonce, view);
     const loaded =
       (await states.load(uid)) ??
       (await states.create(uid, startSignIn(requiredAal(view.acrValues, FLOOR_AAL))));
     const method = (request.query as Record<string, unknown>).method;
-    return send(reply, renderStep(pc, loaded.state, { method, loginHint: view.loginHint }), nonce, view);
+    return sendPage(reply, renderStep(pc, loaded.state, { method, loginHint: view.loginHint }), nonce, view);
   });
 
   app.post('/interaction/:uid/:action', async (request, reply) => {
@@ -154,60 +141,6 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
     if (loaded.state.step.name !== def.step) return reply.redirect(`/interaction/${uid}`, 303);
     const actor = actorFor(request, loaded.state);
     const outcome = await def.run(signIn, { state: loaded.state, body, actor, pc });
-    return apply(request, reply, { view, loaded, outcome, actor, nonce });
+    return applyOutcome(outcomeDeps, request, reply, { view, loaded, outcome, nonce });
   });
-
-  /** Carries out what a step decided: save and show, finish the sign-in, or end it with an error. */
-  async function apply(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    a: { view: InteractionView; loaded: LoadedState; outcome: StepOutcome; actor: Actor; nonce: string },
-  ) {
-    const { view, loaded, outcome, nonce } = a;
-    if (outcome.kind === 'page') return send(reply, outcome.page, nonce, view);
-    const next = outcome.next;
-    const uid = view.uid;
-    const actor = actorFor(request, next.state);
-    const person = next.state.person;
-    switch (next.kind) {
-      case 'continue':
-      case 'refuse': {
-        if (!(await states.advance(uid, loaded, next.state))) {
-          if (outcome.issued)
-            await signIn.abandonEnrolment(actor, outcome.issued, 'sign-in moved on meanwhile');
-          return fail(reply, 409, 'This sign-in changed in another window. Reload the page to continue.');
-        }
-        if (next.kind === 'refuse') {
-          await signIn.recordFailed(actor, person?.id ?? null, 'enrolment_overdue', {
-            client: view.clientId,
-          });
-        }
-        return outcome.page
-          ? send(reply, outcome.page, nonce, view)
-          : reply.redirect(`/interaction/${uid}`, 303);
-      }
-      case 'unmet': {
-        await signIn.recordFailed(actor, person?.id ?? null, 'unmet_authentication_requirements', {
-          client: view.clientId,
-          requiredAcr: ACR_BY_AAL[next.state.requiredAal],
-          reachableAcr: ACR_BY_AAL[next.reached],
-        });
-        const to = await protocol.finishError(
-          request.raw,
-          reply.raw,
-          'unmet_authentication_requirements',
-          'the requested authentication level cannot be reached with the factors this account has',
-        );
-        await states.drop(uid);
-        return reply.redirect(to, 303);
-      }
-      case 'finish': {
-        const { acr, amr } = next.assurance;
-        const to = await protocol.finishLogin(request.raw, reply.raw, { accountId: person!.id, acr, amr });
-        await signIn.recordSignedIn(actor, person!.id, next.assurance, view.clientId);
-        await states.drop(uid);
-        return reply.redirect(to, 303);
-      }
-    }
-  }
 }

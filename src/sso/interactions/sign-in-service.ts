@@ -29,8 +29,8 @@ export function describeType(type: string): TypeDescription | undefined {
 
 /**
  * The credential checks behind the sign-in pages, with their audit events. Every failure counts
- * on the person's one failure counter (shared with the validation API); only a completed second
- * factor clears it, so a known password cannot be used to reset the throttle.
+ * on the person's one failure counter (shared with the validation API); a right password does
+ * not clear it (a right second factor does), so a known password cannot reset the throttle.
  */
 export class SignInService {
   constructor(
@@ -42,8 +42,11 @@ export class SignInService {
   /** Checks a username and password; unknown, inactive and password-less people get the same answer in the same time. */
   async checkPassword(actor: Actor, username: string, password: string): Promise<CheckResult<UserRow>> {
     const now = this.ctx.clock.now();
+    // Input no username can be (too long, a NUL byte) is an unknown person, not a query.
     const user =
-      username.length <= MAX_INPUT ? await usersRepo.byUsername(this.ctx.store.db, username) : undefined;
+      username.length <= MAX_INPUT && !username.includes('\0')
+        ? await usersRepo.byUsername(this.ctx.store.db, username)
+        : undefined;
     if (user && failureCounter.isLocked(user.locked_until, now)) {
       return { ok: false, throttledFor: retryAfterSeconds(user.locked_until!, now) };
     }
@@ -80,6 +83,7 @@ export class SignInService {
       methods: availableMethods(views, describeType, now),
       enrolmentDeadline: user.created_at + this.ctx.config.enrolmentGraceDays * DAY_MS,
       now,
+      // The sign-in enrols a TOTP (AAL2); passkey enrolment will raise this to 3.
       enrolableAal: 2,
     };
   }

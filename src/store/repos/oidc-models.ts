@@ -97,12 +97,12 @@ export const oidcModelsRepo = {
     await db.deleteFrom('oidc_models').where('kind', '=', kind).where('grant_id', '=', grantId).execute();
   },
 
-  /** Deletes every model of a grant and the grant itself (a reused code or refresh token). */
-  async revokeGrant(db: Db, grantId: string): Promise<number> {
+  /** Deletes every model of a grant and the grant's own row (stored under `grantRowId`): a reused code or refresh token. */
+  async revokeGrant(db: Db, grantId: string, grantRowId: string): Promise<number> {
     const r = await db
       .deleteFrom('oidc_models')
       .where((eb) =>
-        eb.or([eb('grant_id', '=', grantId), eb.and([eb('kind', '=', 'Grant'), eb('id', '=', grantId)])]),
+        eb.or([eb('grant_id', '=', grantId), eb.and([eb('kind', '=', 'Grant'), eb('id', '=', grantRowId)])]),
       )
       .executeTakeFirst();
     return Number(r.numDeletedRows);
