@@ -6,6 +6,7 @@ import type { Context } from './context.js';
 import { sendScimError, toScimError } from './scim/scim-errors.js';
 import { scimRoutes } from './scim/scim-routes.js';
 import type { Services } from './services.js';
+import { AppError } from './shared/errors.js';
 import { ssoRoutes } from './sso/sso-routes.js';
 import { bootstrapRoutes } from './web/bootstrap-routes.js';
 
@@ -33,6 +34,25 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
       if (request.url.startsWith('/scim/v2/')) sendScimError(reply, toScimError(err));
       else sendProblem(reply, toProblem(err));
     },
+  });
+
+  // JSON with NUL characters is refused up front: PostgreSQL cannot store them in text, and no
+  // field of ours has a use for them (without this, a NUL reached the database as a 500).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.includes('\u0000') || /\\u0000/i.test(text)) {
+      done(new AppError('BAD_REQUEST', 'the body must not contain NUL characters'), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+
+  // The same for NUL in the path or query (ids, filters, searches).
+  app.addHook('onRequest', async (request) => {
+    if (/%00/i.test(request.url))
+      throw new AppError('BAD_REQUEST', 'the URL must not contain NUL characters');
   });
 
   app.setErrorHandler((err, request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './support/databases.js';
 import { createTestRuntime, type TestRuntime } from './support/runtime.js';
 
 const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
@@ -56,13 +57,13 @@ async function tableCounts(rt: TestRuntime): Promise<Record<string, number>> {
 }
 
 /** Every /api/v1 route, every role that may call it, every kind of garbage: never a 500. */
-describe('garbage to every route', () => {
+describe.each(DIALECTS)('garbage to every route on %s', (dialect) => {
   let rt: TestRuntime;
   let app: FastifyInstance;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    rt = await createTestRuntime('sqlite');
+    rt = await createTestRuntime(dialect);
     app = await rt.app();
     for (const role of ['admin', 'helpdesk', 'approver', 'auditor', 'validator'] as const) {
       tokens[role] = await rt.token(role);

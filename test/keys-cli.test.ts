@@ -1,3 +1,4 @@
+import { openStore } from '../src/store/open-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretAad } from '../src/authenticators/issue-authenticator.js';
 import { sealedKeyId } from '../src/crypto/envelope.js';
@@ -63,8 +64,12 @@ describe('keys rotate CLI', () => {
     const run = await runCli(tdb.url, ['keys', 'rotate']);
     expect(run.stderr).not.toMatch(/portcullis/); // no error line (other libraries may warn)
     expect(run.code).toBe(0);
-    const summary = JSON.parse(run.stdout) as { keyId: string; resealed: number };
-    expect(summary).toEqual({ keyId: expect.stringMatching(/^dek-/), resealed: 1 });
+    const summary = JSON.parse(run.stdout) as { keyId: string; resealed: number; signingKeys: string[] };
+    expect(summary).toMatchObject({ keyId: expect.stringMatching(/^dek-/), resealed: 1 });
+    // A new ID-token signing key is published too (CONTRACT.md: keys rotate covers signing keys).
+    expect(summary.signingKeys.length).toBeGreaterThan(0);
+    const published = await readSigningKids(tdb.url);
+    for (const kid of summary.signingKeys) expect(published).toContain(kid);
     const after = await state();
     expect(after.currentKid).toBe(summary.keyId);
     expect(sealedKeyId(after.sealed)).toBe(summary.keyId);
@@ -94,3 +99,14 @@ describe('keys rotate CLI', () => {
     expect((await state({ PORTCULLIS_MASTER_KEY: NEW_MASTER })).currentKid).toBe(before.currentKid);
   });
 });
+
+/** The kids in the signing-key table, read straight from the database. */
+async function readSigningKids(url: string): Promise<string[]> {
+  const store = openStore(url);
+  try {
+    const rows = await store.db.selectFrom('oidc_signing_keys').select('kid').execute();
+    return rows.map((r) => r.kid);
+  } finally {
+    await store.close();
+  }
+}
