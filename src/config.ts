@@ -100,7 +100,9 @@ export type Config = z.output<typeof schema>;
 
 /** Reads and validates the configuration; throws CONFIG_INVALID naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // An empty variable means "not set" (as in `PORTCULLIS_MASTER_KEY= npm start`).
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems}`);
