@@ -1,48 +1,19 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_MASTER_KEY } from './support/runtime.js';
+import { type CliRun, runCli } from './support/cli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VECTORS = fileURLToPath(new URL('../../shared/vectors/', import.meta.url));
 const FIGURE6 = join(VECTORS, 'pskc-rfc6030/figure6.xml');
 const FIGURE7 = join(VECTORS, 'pskc-rfc6030/figure7.xml');
 const KEY6 = '12345678901234567890123456789012';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `portcullis import pskc …` from source, as an operator would. */
-function cli(dbPath: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'import', 'pskc', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: `sqlite:${dbPath}`,
-        PORTCULLIS_MASTER_KEY: TEST_MASTER_KEY,
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(dbPath: string, args: string[]): Promise<CliRun> {
+  return runCli(`sqlite:${dbPath}`, ['import', 'pskc', ...args]);
 }
 
 /** Serials in the inventory of the database at `dbPath` (none when it was never created). */
