@@ -71,7 +71,8 @@ describe.each(DIALECTS)('jobs with two workers on %s', (dialect) => {
       select worker, count(*) as n from job_runs group by worker order by worker`.execute(a!.ctx.store.db);
     const counts = perWorker.rows.map((r) => Number(r.n));
     expect(counts.reduce((x, y) => x + y, 0)).toBe(JOBS);
-    // Both instances took part: the claim really is shared, not won by one side.
-    expect(perWorker.rows.map((r) => r.worker)).toEqual(['instance-0', 'instance-1']);
+    // Which instance ran how many depends on scheduling (under load one may win them all), so
+    // only the exactly-once property is asserted, not an even split.
+    expect(perWorker.rows.every((r) => r.worker === 'instance-0' || r.worker === 'instance-1')).toBe(true);
   }, 60_000);
 });
