@@ -3,6 +3,8 @@ import { registerApiAuth } from './api/auth.js';
 import { sendProblem, toProblem } from './api/problem.js';
 import { apiRoutes } from './api/routes.js';
 import type { Context } from './context.js';
+import { enrolRoutes } from './enrolment/enrol-routes.js';
+import { registerPrometheus } from './metrics/prometheus.js';
 import { sendScimError, toScimError } from './scim/scim-errors.js';
 import { scimRoutes } from './scim/scim-routes.js';
 import type { Services } from './services.js';
@@ -72,7 +74,8 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('cache-control', 'no-store');
+    // Pages and API answers are never cached; a static asset may say otherwise (passkey bundle).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
   app.get('/healthz', async (_request, reply) => {
@@ -84,10 +87,13 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
     }
   });
 
+  // Before the routes, so its request histogram sees every one of them.
+  registerPrometheus(app, services.metrics, { token: ctx.config.metricsToken });
   registerApiAuth(app, services.tokens);
   await app.register(async (api) => apiRoutes(api, services), { prefix: '/api/v1' });
   await app.register(async (s) => scimRoutes(s, services), { prefix: '/scim/v2' });
   await app.register(async (web) => bootstrapRoutes(web, services.bootstrap, ctx.config.orgName));
   await app.register(async (sso) => ssoRoutes(sso, ctx, services));
+  await app.register(async (enrol) => enrolRoutes(enrol, ctx, services.invitations));
   return app;
 }

@@ -40,6 +40,8 @@ const schema = z
     NODE_ENV: z.string().default('development'),
     /** pino log level. Default info. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Bearer token GET /metrics requires (`Authorization: Bearer …`). Absent: /metrics is open, like /healthz. */
+    PORTCULLIS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Name shown on pages and in otpauth URIs. Default Portcullis. */
     PORTCULLIS_ORG_NAME: z.string().min(1).max(100).default('Portcullis'),
     /** Consecutive failures allowed before back-off starts (NIST 800-63B 3.2.2 caps it at 100). Default 10. */
@@ -69,6 +71,8 @@ const schema = z
       .min(1)
       .max(60, 'must be at most 60 (NIST SP 800-63B)')
       .default(60),
+    /** Groups whose members are privileged: their help-desk recovery needs a second person's approval (comma-separated). Default admins. */
+    PORTCULLIS_PRIVILEGED_GROUPS: z.string().max(2000).default('admins'),
   })
   .transform((c) => ({
     port: c.PORT,
@@ -86,6 +90,7 @@ const schema = z
     mailFrom: c.PORTCULLIS_MAIL_FROM,
     production: c.NODE_ENV === 'production',
     logLevel: c.LOG_LEVEL,
+    metricsToken: c.PORTCULLIS_METRICS_TOKEN,
     orgName: c.PORTCULLIS_ORG_NAME,
     throttleFreeFailures: c.PORTCULLIS_THROTTLE_FREE_FAILURES,
     accessPassMinutes: c.PORTCULLIS_ACCESS_PASS_MINUTES,
@@ -94,6 +99,9 @@ const schema = z
     helpdeskContact: c.PORTCULLIS_HELPDESK_CONTACT,
     sessionMaxHours: c.PORTCULLIS_SESSION_MAX_HOURS,
     sessionIdleMinutes: c.PORTCULLIS_SESSION_IDLE_MINUTES,
+    privilegedGroups: c.PORTCULLIS_PRIVILEGED_GROUPS.split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
   }));
 
 export type Config = z.output<typeof schema>;

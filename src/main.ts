@@ -3,7 +3,9 @@ import { auditExport } from './cli/audit-export.js';
 import { auditVerify } from './cli/audit-verify.js';
 import { clientCreate } from './cli/client-create.js';
 import { type Command, EXIT, UsageError } from './cli/command.js';
+import { demo } from './cli/demo.js';
 import { importPskc } from './cli/import-pskc.js';
+import { importUsers } from './cli/import-users.js';
 import { keysRotate } from './cli/keys-rotate.js';
 import { migrate } from './cli/migrate.js';
 import { serve } from './cli/serve.js';
@@ -21,7 +23,9 @@ const COMMANDS: Record<string, Command> = {
   'audit verify': auditVerify,
   'audit export': auditExport,
   'import pskc': importPskc,
+  'import users': importUsers,
   'keys rotate': keysRotate,
+  demo,
 };
 
 const USAGE = `usage: portcullis <command>
@@ -34,7 +38,10 @@ const USAGE = `usage: portcullis <command>
   audit export [--since ISO-TIME]        audit events as JSON lines
   import pskc FILE [--key-hex HEX | --password PW]
                                          import hardware OTP tokens (RFC 6030), all or nothing
-  keys rotate                            new data key; re-seal every stored secret under it`;
+  import users FILE.csv [--dry-run]      create or update people from a CSV (header names the columns);
+                                         --dry-run prints what would change and writes nothing
+  keys rotate                            new data key; re-seal every stored secret under it
+  demo [--people N] [--seed S]           fill an empty database with a demo organisation (default 2000 people)`;
 
 /** Parses the command line, runs one command, and returns its exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   /** Apply pending migrations first (serve and migrate do; tests do). */
   migrate?: boolean;
   poolSize?: number;
+  /** Bulk loads only (the demo): SQLite commits without waiting for the disk (see OpenStoreOptions). */
+  relaxedDurability?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function openRuntime(config: Config, opts: RuntimeOptions): Promise
   const store = openStore(config.databaseUrl, {
     groupCommitMs: config.groupCommitMs,
     poolSize: opts.poolSize,
+    relaxedDurability: opts.relaxedDurability,
   });
   try {
     if (opts.migrate) await store.migrate();

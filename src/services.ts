@@ -5,8 +5,11 @@ import type { Context } from './context.js';
 import { KeyRotationService } from './crypto/key-rotation-service.js';
 import { IdentityService } from './identity/identity-service.js';
 import { JobService } from './jobs/job-service.js';
+import { MetricsService } from './metrics/metrics-service.js';
 import { MailService, SEND_MAIL } from './notify/mail-service.js';
 import { OutboxService } from './notify/outbox-service.js';
+import { buildPolicyServices } from './policy/policy-services.js';
+import { PolicyService } from './policy/policy-service.js';
 import { WEBHOOK_JOB, WebhookService } from './notify/webhooks.js';
 import { ScimService } from './scim/scim-service.js';
 import { HealthService } from './shared/health.js';
@@ -14,12 +17,20 @@ import { buildSsoServices } from './sso/sso-services.js';
 import { BootstrapService } from './tokens/bootstrap-service.js';
 import { TokenService } from './tokens/token-service.js';
 import { ValidationService } from './verification/validation-service.js';
+import { WebAuthnService } from './webauthn/webauthn-service.js';
+import { AccountService } from './account/account-service.js';
+import { InvitationService } from './enrolment/invitation-service.js';
+import { LifecycleService } from './lifecycle/lifecycle-service.js';
+import { LIFECYCLE_SWEEP } from './lifecycle/sweep-schedule.js';
+import { RecoveryService } from './recovery/recovery-service.js';
 
 /** Every service, built once from the context (the composition root). */
 export function buildServices(ctx: Context) {
   const tokens = new TokenService(ctx);
   const authenticators = new AuthenticatorService(ctx);
-  const validation = new ValidationService(ctx);
+  const policy = new PolicyService(ctx);
+  const validation = new ValidationService(ctx, policy);
+  const webauthn = new WebAuthnService(ctx);
   const jobs = new JobService(ctx);
   const outbox = new OutboxService(ctx);
   const mail = new MailService(ctx, jobs, outbox);
@@ -27,22 +38,47 @@ export function buildServices(ctx: Context) {
   // One handler per job kind; the worker that `serve` starts runs them.
   jobs.handle(SEND_MAIL, (payload, run) => mail.deliver(payload, run));
   jobs.handle(WEBHOOK_JOB, (payload, run) => webhooks.deliver(payload, run));
+  const policies = buildPolicyServices(ctx, { policy, jobs, mail });
+  const sso = buildSsoServices(ctx, { validation, authenticators, webauthn, policy });
+  const recovery = new RecoveryService(ctx, authenticators, mail);
+  const inventory = new InventoryService(ctx);
+  // Identity changes (SCIM, admin API, CSV import) become lifecycle events through `lifecycle.events`.
+  const lifecycle = new LifecycleService(ctx, { mail, jobs, inventory });
+  jobs.handle(LIFECYCLE_SWEEP, async (_payload, run) => {
+    await lifecycle.sweep.handle(run);
+  });
+  // A sign-in that enrols a new factor after a help-desk pass completes its recovery request.
+  sso.signIn.onRecoveryEnrolled((actor, userId) => recovery.completeForPerson(actor, userId));
   return {
     health: new HealthService(ctx.store),
-    identity: new IdentityService(ctx),
+    identity: new IdentityService(ctx, lifecycle.events),
     tokens,
     bootstrap: new BootstrapService(ctx, tokens),
     audit: new AuditService(ctx),
     authenticators,
     validation,
-    sso: buildSsoServices(ctx, { validation, authenticators }),
-    inventory: new InventoryService(ctx),
+    policy,
+    policies,
+    sso,
+    recovery,
+    webauthn,
+    account: new AccountService(ctx, {
+      authenticators,
+      validation,
+      webauthn,
+      mail,
+      audit: new AuditService(ctx),
+    }),
+    inventory,
+    lifecycle,
+    invitations: new InvitationService(ctx, { authenticators, validation }),
     keys: new KeyRotationService(ctx),
     jobs,
     mail,
     outbox,
     webhooks,
-    scim: new ScimService(ctx),
+    scim: new ScimService(ctx, lifecycle.events),
+    metrics: new MetricsService(ctx),
   };
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invitationMail } from '../src/notify/templates/index.js';
 import { DIALECTS } from './support/databases.js';
+import { disableLifecycleRules } from './support/lifecycle.js';
 import { hrefsIn, urlsIn } from './support/links.js';
 import { createPerson } from './support/people.js';
 import { createTestRuntime, type TestRuntime } from './support/runtime.js';
@@ -20,6 +21,7 @@ describe.each(DIALECTS)('mail over SMTP on %s', (dialect) => {
     rt = await createTestRuntime(dialect, {
       env: { SMTP_URL: smtp.url, PUBLIC_URL: 'https://id.example.org', PORTCULLIS_ORG_NAME: 'Example Corp' },
     });
+    await disableLifecycleRules(rt); // these tests queue their own invitations
   });
   afterAll(async () => {
     await rt?.dispose();

@@ -39,10 +39,17 @@ export function registerApiAuth(app: FastifyInstance, tokens: TokenService): voi
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') table.push({ method, url: route.url, roles });
     }
+    // The check is attached to the route itself, first among its own hooks: other routes pay
+    // nothing for it, and its roles are known here instead of looked up on every request.
+    // (A new array: Fastify copies a GET's options for its HEAD route, which gets its own.)
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    route.onRequest = [authenticateFor(tokens, roles), ...own];
   });
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    const roles = request.routeOptions.config?.roles;
-    if (!request.url.startsWith('/api/v1') || !roles) return;
+}
+
+/** The onRequest hook of one /api/v1 route: a valid bearer token whose role is among `roles`. */
+function authenticateFor(tokens: TokenService, roles: readonly Role[]) {
+  return async function authenticate(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = match ? await tokens.authenticate(match[1]!) : undefined;
@@ -51,5 +58,5 @@ export function registerApiAuth(app: FastifyInstance, tokens: TokenService): voi
       throw new AppError('FORBIDDEN', `role ${principal.role} may not call this route`);
     }
     request.principal = principal;
-  });
+  };
 }

@@ -5,8 +5,12 @@ import { authenticatorRoutes } from './authenticator-routes.js';
 import { clientRoutes } from './client-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
 import { jobsRoutes } from './jobs-routes.js';
+import { lifecycleRoutes } from './lifecycle-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { outboxRoutes } from './outbox-routes.js';
 import { peopleRoutes } from './people-routes.js';
+import { policyRoutes } from './policy-routes.js';
+import { recoveryRoutes } from './recovery-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { validateRoutes } from './validate-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
@@ -23,4 +27,8 @@ export async function apiRoutes(app: FastifyInstance, services: Services): Promi
   await jobsRoutes(app, services);
   await outboxRoutes(app, services);
   await webhookRoutes(app, services);
+  await policyRoutes(app, services);
+  await recoveryRoutes(app, services);
+  await metricsRoutes(app, services);
+  await lifecycleRoutes(app, services);
 }

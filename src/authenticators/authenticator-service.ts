@@ -8,7 +8,7 @@ import { usersRepo } from '../store/repos/users.js';
 import type { AuthenticatorRow } from '../store/schema.js';
 import { type AuthenticatorView, toAuthenticatorView } from './authenticator-view.js';
 import { auditSubject, changeState } from './change-state.js';
-import { type IssuedAuthenticator, issueAuthenticator } from './issue-authenticator.js';
+import { type IssuedAuthenticator, issueAuthenticator, issueAuthenticatorIn } from './issue-authenticator.js';
 import { redeemOneTimeCode } from './redeem-one-time-code.js';
 import type { LifecycleAction } from './states.js';
 
@@ -22,6 +22,26 @@ export class AuthenticatorService {
   /** Issues an authenticator to an active person; the answer shows its secret or codes this once. */
   issue(actor: Actor, userId: string, body: unknown): Promise<IssuedAuthenticator> {
     return issueAuthenticator(this.ctx, actor, userId, body);
+  }
+
+  /** Issues inside the caller's transaction (recovery issues its pass with the approval). */
+  issueIn(trx: Db, actor: Actor, userId: string, body: unknown): Promise<IssuedAuthenticator> {
+    return issueAuthenticatorIn(this.ctx, trx, actor, userId, body);
+  }
+
+  /** Revokes, inside the caller's transaction, every live authenticator of a person but `keep`; their ids. */
+  async revokeAllIn(
+    trx: Db,
+    actor: Actor,
+    userId: string,
+    reason: string,
+    keep: string[],
+  ): Promise<string[]> {
+    const live = (await authenticatorsRepo.forUser(trx, userId)).filter(
+      (r) => r.state !== 'revoked' && !keep.includes(r.id),
+    );
+    for (const row of live) await changeState(this.ctx, trx, actor, row, 'revoke', reason);
+    return live.map((r) => r.id);
   }
 
   /** A person's authenticators, oldest first (revoked ones too); NOT_FOUND for an unknown person. */

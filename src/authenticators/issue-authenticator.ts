@@ -38,31 +38,53 @@ export async function issueAuthenticator(
 ): Promise<IssuedAuthenticator> {
   // Input is refused before any transaction opens: a malformed request changes nothing.
   const request = parseIssueRequest(body);
+  return ctx.store.transaction((trx) => issueParsed(ctx, trx, actor, userId, request));
+}
+
+/**
+ * The same, inside the caller's transaction (a recovery approval issues its pass with the
+ * decision, so both commit or neither does).
+ */
+export function issueAuthenticatorIn(
+  ctx: Context,
+  trx: Db,
+  actor: Actor,
+  userId: string,
+  body: unknown,
+): Promise<IssuedAuthenticator> {
+  return issueParsed(ctx, trx, actor, userId, parseIssueRequest(body));
+}
+
+async function issueParsed(
+  ctx: Context,
+  trx: Db,
+  actor: Actor,
+  userId: string,
+  request: ReturnType<typeof parseIssueRequest>,
+): Promise<IssuedAuthenticator> {
   const kind = request.type.kind;
   const policy = issuePolicy(kind);
-  return ctx.store.transaction(async (trx) => {
-    const now = ctx.clock.now();
-    const person = await activePerson(trx, userId);
-    const material = request.type.issue(request.options, {
-      now,
-      issuer: ctx.config.orgName,
-      account: person.username,
-      accessPassMinutes: ctx.config.accessPassMinutes,
-    });
-    const replaced = policy.replacesPrevious ? await retirePrevious(ctx, trx, actor, userId, kind) : [];
-    const id = newId();
-    const state = policy.initialState;
-    await store(ctx, trx, { id, userId, kind, state, name: request.name, now, material });
-    await ctx.audit.append(trx, actor, {
-      action: 'authenticator.issued',
-      subject: userId,
-      details: { authenticatorId: id, type: kind, state, ...(replaced.length ? { replaced } : {}) },
-    });
-    const reveal = { ...material.reveal };
-    // The QR code is made before commit: if it fails, nothing is stored whose seed nobody saw.
-    if (typeof reveal.otpauthUri === 'string') reveal.qrCode = await qrCodeDataUri(reveal.otpauthUri);
-    return { id, type: kind, state, ...reveal };
+  const now = ctx.clock.now();
+  const person = await activePerson(trx, userId);
+  const material = request.type.issue(request.options, {
+    now,
+    issuer: ctx.config.orgName,
+    account: person.username,
+    accessPassMinutes: ctx.config.accessPassMinutes,
   });
+  const replaced = policy.replacesPrevious ? await retirePrevious(ctx, trx, actor, userId, kind) : [];
+  const id = newId();
+  const state = policy.initialState;
+  await store(ctx, trx, { id, userId, kind, state, name: request.name, now, material });
+  await ctx.audit.append(trx, actor, {
+    action: 'authenticator.issued',
+    subject: userId,
+    details: { authenticatorId: id, type: kind, state, ...(replaced.length ? { replaced } : {}) },
+  });
+  const reveal = { ...material.reveal };
+  // The QR code is made before commit: if it fails, nothing is stored whose seed nobody saw.
+  if (typeof reveal.otpauthUri === 'string') reveal.qrCode = await qrCodeDataUri(reveal.otpauthUri);
+  return { id, type: kind, state, ...reveal };
 }
 
 async function activePerson(trx: Db, userId: string): Promise<UserRow> {

@@ -15,13 +15,19 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('authenticator registry', () => {
   it('lists the types the admin API issues', () => {
-    expect(listTypes().map((t) => t.kind)).toEqual(['totp', 'hotp', 'recovery_codes', 'access_pass']);
+    expect(listTypes().map((t) => t.kind)).toEqual([
+      'totp',
+      'hotp',
+      'recovery_codes',
+      'access_pass',
+      'webauthn',
+    ]);
     for (const t of listTypes()) expect(getType(t.kind)).toBe(t);
   });
 
   it('refuses an unknown type, and webauthn (enrolled in the browser), with VALIDATION_FAILED', () => {
     expect(codeOf(() => getType('sms'))).toBe('VALIDATION_FAILED');
-    expect(codeOf(() => getType('webauthn'))).toBe('VALIDATION_FAILED');
+    expect(codeOf(() => parseIssueRequest({ type: 'webauthn' }))).toBe('VALIDATION_FAILED');
     expect(codeOf(() => parseIssueRequest({ type: 'sms' }))).toBe('VALIDATION_FAILED');
   });
 
@@ -40,5 +46,6 @@ describe('authenticator registry', () => {
     expect(issuePolicy('hotp')).toEqual({ initialState: 'pending', replacesPrevious: false });
     expect(issuePolicy('recovery_codes')).toEqual({ initialState: 'active', replacesPrevious: true });
     expect(issuePolicy('access_pass')).toEqual({ initialState: 'pending', replacesPrevious: true });
+    expect(issuePolicy('webauthn')).toMatchObject({ initialState: 'active', byCeremony: true });
   });
 });

@@ -5,6 +5,7 @@ import { accessPassType } from './types/access-pass.js';
 import { hotpType } from './types/hotp.js';
 import { recoveryCodesType } from './types/recovery-codes.js';
 import { totpType } from './types/totp.js';
+import { webauthnType } from './types/webauthn.js';
 
 /** How issuing a type behaves beyond its own material. */
 export interface IssuePolicy {
@@ -16,6 +17,8 @@ export interface IssuePolicy {
   initialState: Extract<AuthenticatorState, 'pending' | 'active'>;
   /** A person holds one live set at a time: issuing a new one revokes the previous ("replaced"). */
   replacesPrevious: boolean;
+  /** Enrolled by a ceremony in the browser (passkeys): the admin API cannot issue it. */
+  byCeremony?: boolean;
 }
 
 interface Registration {
@@ -23,12 +26,13 @@ interface Registration {
   policy: IssuePolicy;
 }
 
-// WebAuthn is a known kind but is enrolled by a ceremony in the browser, not issued here.
 const REGISTRATIONS: readonly Registration[] = [
   { type: totpType, policy: { initialState: 'pending', replacesPrevious: false } },
   { type: hotpType, policy: { initialState: 'pending', replacesPrevious: false } },
   { type: recoveryCodesType, policy: { initialState: 'active', replacesPrevious: true } },
   { type: accessPassType, policy: { initialState: 'pending', replacesPrevious: true } },
+  // Registered in the browser (src/webauthn): active from its verified ceremony, never issued here.
+  { type: webauthnType, policy: { initialState: 'active', replacesPrevious: false, byCeremony: true } },
 ];
 
 const BY_KIND: ReadonlyMap<string, Registration> = new Map(REGISTRATIONS.map((r) => [r.type.kind, r]));
@@ -47,7 +51,7 @@ export function getType(kind: string): AuthenticatorType {
   return registration(kind).type;
 }
 
-/** Every type the admin API can issue. */
+/** Every known type (the admin API issues those not enrolled by a ceremony). */
 export function listTypes(): AuthenticatorType[] {
   return REGISTRATIONS.map((r) => r.type);
 }
@@ -70,6 +74,9 @@ export interface IssueRequest {
 /** Picks the type named by `body.type` and validates the whole body with that type's options. */
 export function parseIssueRequest(body: unknown): IssueRequest {
   const type = getType(typeField.parse(body).type);
+  if (registration(type.kind).policy.byCeremony) {
+    throw new AppError('VALIDATION_FAILED', `type "${type.kind}" is registered by its owner in the browser`);
+  }
   const options = type.options.parse(body);
   return { type, options, name: nameField.parse(options).name ?? null };
 }

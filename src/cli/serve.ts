@@ -11,16 +11,18 @@ export const serve: Command = async ({ config, logger }) => {
   // Jobs (mail, webhooks, sweeps) run in every instance; the database hands each job to one worker.
   const worker = rt.services.jobs.worker();
   worker.start();
-  logger.info(
-    { url: `http://${config.host}:${config.port}`, database: config.databaseUrl.split(':')[0] },
-    'serving',
-  );
+  // Reminders are a self-renewing job chain; this restarts it if a run ever gave up.
+  await rt.services.lifecycle.scheduleSweep();
   if (link) {
-    // One plain line, easy to find among JSON logs.
+    // One plain line, easy to find among JSON logs; before "serving", so whoever waits for that has it.
     process.stdout.write(
       `Bootstrap the first administrator (single use, 24 h): ${config.publicUrl}/bootstrap/${link}\n`,
     );
   }
+  logger.info(
+    { url: `http://${config.host}:${config.port}`, database: config.databaseUrl.split(':')[0] },
+    'serving',
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down: finishing requests in flight');

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { hashPassword } from '../crypto/passwords.js';
 import { newId } from '../crypto/random.js';
 import { deactivate, type LeaverReceipt } from '../lifecycle/leaver.js';
+import type { LifecycleEvents } from '../lifecycle/lifecycle-events.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { groupsRepo } from '../store/repos/groups.js';
@@ -12,7 +13,10 @@ import { canMoveTo, type NewPerson, type PersonStatus, type PersonView, toPerson
 
 /** People and groups: create, read, change status. Every write is one transaction with its audit event. */
 export class IdentityService {
-  constructor(private readonly ctx: Context) {}
+  constructor(
+    private readonly ctx: Context,
+    private readonly lifecycle: LifecycleEvents,
+  ) {}
 
   /** Creates a person (and any groups named that do not exist yet). */
   async create(actor: Actor, input: NewPerson): Promise<PersonView> {
@@ -47,6 +51,7 @@ export class IdentityService {
         subject: id,
         details: { username: input.username, groups: input.groups ?? [] },
       });
+      await this.lifecycle.onJoined(trx, actor, id);
       return toPersonView((await usersRepo.byId(trx, id))!, await groupsRepo.namesOf(trx, id));
     });
   }
@@ -104,6 +109,8 @@ export class IdentityService {
           subject: id,
           details: { from: row.status, to: status, reason: reason ?? null },
         });
+        // A rehire: the leaver revoked every factor, so they join afresh.
+        if (row.status === 'deprovisioned') await this.lifecycle.onJoined(trx, actor, id);
       }
       return toPersonView((await usersRepo.byId(trx, id))!, await groupsRepo.namesOf(trx, id));
     });

@@ -6,7 +6,9 @@ import { authenticatorsRepo } from '../store/repos/authenticators.js';
 import { inventoryRepo } from '../store/repos/inventory.js';
 import { oneTimeCodesRepo } from '../store/repos/one-time-codes.js';
 import { usersRepo } from '../store/repos/users.js';
+import { endSsoFor } from '../sso/end-sso.js';
 import { failureCounter } from '../verification/failure-counter.js';
+import { cancelRequirementsOfLeaver } from './mark-met.js';
 
 /** What the leaver ended, as its audit receipt lists it. */
 export interface LeaverReceipt {
@@ -14,6 +16,10 @@ export interface LeaverReceipt {
   revoked: Array<{ id: string; type: string }>;
   returnedToInventory: Array<{ id: string; serial: string }>;
   voidedCodes: number;
+  /** SSO sessions, grants, codes and access/refresh tokens removed. */
+  endedSso: number;
+  /** Open enrolment requirements cancelled (nothing more is sent; their links stop working). */
+  cancelledRequirements: string[];
 }
 
 /** The `state_reason` every authenticator the leaver touches carries. */
@@ -25,7 +31,9 @@ export const LEAVER_REASON = 'leaver';
  * the same lock order as redemption), hardware tokens go back to the inventory, the failure
  * counter is cleared, and one `person.deprovisioned` receipt lists what ended. It sweeps even
  * a person already deprovisioned, so nothing bound since stays live. Reactivation later brings
- * no factor back. The SSO work adds ending sessions, OIDC grants and refresh tokens here.
+ * no factor back. Every SSO session, OIDC grant and access/refresh token ends in it too
+ * (SECURITY.md), and open enrolment requirements are cancelled (the lifecycle's leaver event:
+ * every deprovisioning path runs through here).
  */
 export async function deactivate(
   trx: Db,
@@ -46,11 +54,15 @@ export async function deactivate(
   const revoked = await authenticatorsRepo.revokeAllOfUser(trx, userId, LEAVER_REASON, now);
   // The count is cleared as after a success: a rehire must not inherit a lock.
   await failureCounter.succeed(trx, userId);
+  const endedSso = await endSsoFor(trx, userId);
+  const cancelledRequirements = await cancelRequirementsOfLeaver(trx, ctx, userId);
   const receipt: LeaverReceipt = {
     from: person.status,
     revoked: revoked.map((r) => ({ id: r.id, type: r.type })),
     returnedToInventory: returned.map((r) => ({ id: r.id, serial: r.serial ?? '' })),
     voidedCodes,
+    endedSso,
+    cancelledRequirements,
   };
   await ctx.audit.append(trx, actor, {
     action: 'person.deprovisioned',

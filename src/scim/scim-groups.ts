@@ -1,6 +1,7 @@
 import type { Actor } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import { newId } from '../crypto/random.js';
+import type { LifecycleEvents } from '../lifecycle/lifecycle-events.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { groupsRepo } from '../store/repos/groups.js';
@@ -45,6 +46,7 @@ export class ScimGroups implements ResourceOps {
   constructor(
     private readonly ctx: Context,
     private readonly baseUrl: string,
+    private readonly lifecycle: LifecycleEvents,
   ) {}
 
   async get(id: string, projection: Projection): Promise<Stored> {
@@ -83,6 +85,13 @@ export class ScimGroups implements ResourceOps {
         subject: id,
         details: { displayName: input.name, externalId: input.external_id, added: members },
       });
+      await this.lifecycle.onGroupMembershipChanged(trx, actor, {
+        nameBefore: input.name,
+        nameAfter: input.name,
+        added: members,
+        removed: [],
+        kept: [],
+      });
       return this.stored(trx, (await groupsRepo.byId(trx, id))!);
     });
   }
@@ -114,6 +123,13 @@ export class ScimGroups implements ResourceOps {
         action: 'scim.group_deleted',
         subject: id,
         details: { displayName: row.name, externalId: row.external_id, removed: members.map((m) => m.id) },
+      });
+      await this.lifecycle.onGroupMembershipChanged(trx, actor, {
+        nameBefore: row.name,
+        nameAfter: row.name,
+        added: [],
+        removed: members.map((m) => m.id),
+        kept: [],
       });
     });
   }
@@ -154,6 +170,14 @@ export class ScimGroups implements ResourceOps {
         },
       });
     }
+    // The mover event for everyone whose groups changed (a rename changes every member's).
+    await this.lifecycle.onGroupMembershipChanged(trx, actor, {
+      nameBefore: row.name,
+      nameAfter: input.name,
+      added,
+      removed,
+      kept: [...before].filter((m) => after.has(m)),
+    });
     return this.stored(trx, (await groupsRepo.byId(trx, row.id))!);
   }
 

@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
+import type { LifecycleEvents } from '../lifecycle/lifecycle-events.js';
 import { AppError } from '../shared/errors.js';
 import { type BulkOp, type BulkOutcome, parseBulkRequest, runBulk } from './bulk.js';
 import { etagOf } from './etag.js';
@@ -18,10 +19,10 @@ export class ScimService {
   readonly users: ScimUsers;
   readonly groups: ScimGroups;
 
-  constructor(ctx: Context) {
+  constructor(ctx: Context, lifecycle: LifecycleEvents) {
     this.baseUrl = `${ctx.config.publicUrl}/scim/v2`;
-    this.users = new ScimUsers(ctx, this.baseUrl);
-    this.groups = new ScimGroups(ctx, this.baseUrl);
+    this.users = new ScimUsers(ctx, this.baseUrl, lifecycle);
+    this.groups = new ScimGroups(ctx, this.baseUrl, lifecycle);
   }
 
   /** The operations behind an endpoint segment (`Users`, `Groups`), or undefined. */

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { hashPassword } from '../crypto/passwords.js';
 import { newId } from '../crypto/random.js';
 import { deactivate } from '../lifecycle/leaver.js';
+import type { LifecycleEvents } from '../lifecycle/lifecycle-events.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { groupsRepo } from '../store/repos/groups.js';
@@ -53,6 +54,7 @@ export class ScimUsers implements ResourceOps {
   constructor(
     private readonly ctx: Context,
     private readonly baseUrl: string,
+    private readonly lifecycle: LifecycleEvents,
   ) {}
 
   async get(id: string, projection: Projection): Promise<Stored> {
@@ -104,6 +106,8 @@ export class ScimUsers implements ResourceOps {
           passwordSet: hash !== null,
         },
       });
+      // The joiner event (a person created inactive joins when activated).
+      if (status === 'active') await this.lifecycle.onJoined(trx, actor, id);
       return this.stored(trx, (await usersRepo.byId(trx, id))!);
     });
   }
@@ -184,6 +188,8 @@ export class ScimUsers implements ResourceOps {
     }
     if (input.active === false && row.status !== 'deprovisioned')
       await deactivate(trx, this.ctx, row.id, actor, 'scim');
+    // A rehire joins afresh: the leaver revoked every factor.
+    if (reactivate) await this.lifecycle.onJoined(trx, actor, row.id);
     return this.stored(trx, (await usersRepo.byId(trx, row.id))!);
   }
 

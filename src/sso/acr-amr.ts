@@ -27,6 +27,8 @@ export type UsedFactor =
       phishingResistant: boolean;
       /** Passes and recovery codes: they only open enrolment and never raise the level. */
       recoveryOnly: boolean;
+      /** A multi-factor authenticator on its own (a passkey used with user verification). */
+      multiFactor?: boolean;
     };
 
 /** The outcome: the level reached, its `acr`, and the `amr` values. */
@@ -65,7 +67,9 @@ export function assess(factors: readonly UsedFactor[]): Assurance {
   const amr: string[] = [];
   for (const f of factors) for (const m of amrOf(f)) if (!amr.includes(m)) amr.push(m);
   const counting = factors.filter((f) => f.kind === 'password' || !f.recoveryOnly);
-  const multiFactor = categories(counting.flatMap((f) => [...amrOf(f)])).size >= 2;
+  const multiFactor =
+    categories(counting.flatMap((f) => [...amrOf(f)])).size >= 2 ||
+    counting.some((f) => f.kind === 'authenticator' && f.multiFactor === true);
   let aal: Aal = 1;
   if (multiFactor) {
     for (const f of counting) {

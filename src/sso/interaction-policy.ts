@@ -18,7 +18,11 @@ const epochNow = () => Math.floor(Date.now() / 1000);
  * the level the request asks for (step-up via `acr_values`), and a session past its overall
  * re-authentication limit.
  */
-export function signInPolicy(limits: SessionLimits) {
+export function signInPolicy(
+  limits: SessionLimits,
+  /** The level the person's policy requires for the client (a session below it signs in again). */
+  policyAal: (accountId: string, clientId: string) => Promise<Aal> = async () => 1,
+) {
   const policy = base();
   const login = policy.get('login')!;
   // The session's person is no longer active (findAccount refused them): sign in again.
@@ -28,13 +32,19 @@ export function signInPolicy(limits: SessionLimits) {
     ),
   );
   login.checks.add(
-    new Check('acr_values_unmet', 'the session does not reach the requested authentication level', (ctx) => {
-      const { session, params } = ctx.oidc;
-      if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
-      return aalOfAcr(session.acr) < requiredAal(params?.acr_values, FLOOR_AAL)
-        ? Check.REQUEST_PROMPT
-        : Check.NO_NEED_TO_PROMPT;
-    }),
+    new Check(
+      'acr_values_unmet',
+      'the session does not reach the requested authentication level',
+      async (ctx) => {
+        const { session, params, client } = ctx.oidc;
+        if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
+        // A session from a sign-in to another application may be below what this one's policy needs.
+        const policy = client ? await policyAal(session.accountId, client.clientId) : 1;
+        return aalOfAcr(session.acr) < Math.max(requiredAal(params?.acr_values, FLOOR_AAL), policy)
+          ? Check.REQUEST_PROMPT
+          : Check.NO_NEED_TO_PROMPT;
+      },
+    ),
   );
   login.checks.add(
     new Check('session_limit', 'the session is past its re-authentication limit', (ctx) => {

@@ -2,7 +2,8 @@ import Provider, { type Configuration } from 'oidc-provider';
 import type { Context } from '../context.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import type { GrantAudit } from './grant-audit.js';
-import { ACR_VALUES, aalOfAcr } from './acr-amr.js';
+import { accountClientMetadata } from './account-client.js';
+import { type Aal, ACR_VALUES, aalOfAcr } from './acr-amr.js';
 import { storeAdapter } from './adapter.js';
 import { signInPolicy } from './interaction-policy.js';
 import { findAccount, loadExistingGrant } from './provider-callbacks.js';
@@ -86,7 +87,12 @@ function cookieNames(https: boolean) {
  */
 export function buildProvider(
   ctx: Context,
-  deps: { identity: IdentityService; grantAudit: GrantAudit },
+  deps: {
+    identity: IdentityService;
+    grantAudit: GrantAudit;
+    /** The level the person's policy requires for a client (see signInPolicy). */
+    policyAal?: (accountId: string, clientId: string) => Promise<Aal>;
+  },
   keys: PrivateJwk[],
 ): Provider {
   const { config, logger } = ctx;
@@ -98,7 +104,8 @@ export function buildProvider(
       void deps.grantAudit.revoked(grantId, 'reuse', accountId, null);
     }),
     jwks: { keys: keys as never },
-    clients: [],
+    // The self-service portal (/account) signs in through the provider as a first-party client.
+    clients: [accountClientMetadata(config.publicUrl) as never],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -160,7 +167,7 @@ export function buildProvider(
     },
     routes: Object.fromEntries(Object.entries(ROUTES).map(([k, v]) => [k, OIDC_PREFIX + v])),
     interactions: {
-      policy: signInPolicy(limits),
+      policy: signInPolicy(limits, deps.policyAal),
       url: (_koa, interaction) => `/interaction/${interaction.uid}`,
     },
     loadExistingGrant,

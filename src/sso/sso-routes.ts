@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
 import type { Services } from '../services.js';
+import { accountRoutes } from '../account/account-routes.js';
+import { passkeyAssetRoutes } from '../web/passkey-assets.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { mountProvider } from './mount-provider.js';
 import { SsoProtocol } from './protocol.js';
 import { buildProvider } from './provider.js';
 import { ProviderHolder } from './provider-holder.js';
+import { SsoSessionReader } from './session-reader.js';
 
 /**
  * The SSO face: the OIDC provider (discovery, /oidc/*) and the sign-in pages
@@ -16,10 +19,11 @@ export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Se
   const { sso, identity } = services;
   await sso.signingKeys.ensure();
   const holder = new ProviderHolder(sso.signingKeys, ctx.clock, (keys) =>
-    buildProvider(ctx, { identity, grantAudit: sso.grantAudit }, keys),
+    buildProvider(ctx, { identity, grantAudit: sso.grantAudit, policyAal: sso.signIn.policyAal }, keys),
   );
   await holder.current();
   await app.register(async (oidc) => mountProvider(oidc, holder, ctx.config.publicUrl));
+  await app.register(passkeyAssetRoutes);
   await app.register(async (pages) =>
     interactionRoutes(pages, {
       ctx,
@@ -27,6 +31,16 @@ export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Se
       signIn: sso.signIn,
       states: sso.signInStates,
       clients: sso.clients,
+    }),
+  );
+  // The self-service portal reads this provider's session (see src/account).
+  await app.register(async (account) =>
+    accountRoutes(account, {
+      ctx,
+      account: services.account,
+      clients: sso.clients,
+      sessions: new SsoSessionReader(holder),
+      passkeys: services.webauthn.available,
     }),
   );
 }

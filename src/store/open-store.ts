@@ -4,9 +4,17 @@ import SqliteDatabase from 'better-sqlite3';
 import { type CompiledQuery, Kysely, Migrator, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
+import { bindDirect, type DirectConnection, withDirect } from './prepared-query.js';
 import type { Database } from './schema.js';
-import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.js';
+import { ImmediateSqliteDialect, ReaderSqliteDialect, withStatementCache } from './sqlite-dialect.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { createWriteQueue, type WriteQueue } from './write-queue.js';
+
+/**
+ * Group-commit units after which a SQLite store checkpoints on a background thread: a serving
+ * process gets there in seconds, short-lived ones (the CLI, most tests) keep SQLite's own.
+ */
+const BACKGROUND_CHECKPOINT_AFTER = 200;
 
 /** A handle that runs queries: the database itself or an open transaction. */
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -46,6 +54,12 @@ export interface OpenStoreOptions {
   groupCommitMs?: number;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /**
+   * SQLite only: commit without waiting for the disk (`synchronous = NORMAL`; WAL keeps the file
+   * consistent, the last commits may be lost on power failure). For bulk loads that are simply
+   * run again after a crash (`portcullis demo`), never for serving.
+   */
+  relaxedDurability?: boolean;
   /** Told about errors on idle PostgreSQL connections (logged by the runtime). */
   onPoolError?: (err: Error) => void;
 }
@@ -56,26 +70,38 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   let caps: Capabilities;
   let selectArrays: Store['selectArrays'];
   let reader: Kysely<Database> | undefined;
+  /** The SQLite writer, for prepared queries inside transactions (see prepared-query.ts). */
+  let writerDirect: DirectConnection | undefined;
+  /** Starts the background checkpointer (file-based SQLite only). */
+  let startCheckpointer: (() => WalCheckpointer) | undefined;
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const sqlite = new SqliteDatabase(path);
     sqlite.pragma('journal_mode = WAL');
     // FULL: an acknowledged audit-critical write survives power loss, not only a crash.
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(options.relaxedDurability ? 'synchronous = NORMAL' : 'synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
-    db = new Kysely<Database>({
-      dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
-    });
+    const writer = withStatementCache(sqlite);
+    writerDirect = writer.direct;
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: writer.database }) });
     // A second connection for reads outside transactions: WAL lets it read committed data while
     // a group commit holds the writer, so requests keep arriving into the next batch.
     if (path !== ':memory:') {
       const readSqlite = new SqliteDatabase(path, { readonly: true });
       readSqlite.pragma('busy_timeout = 10000');
-      reader = new Kysely<Database>({
-        dialect: new ImmediateSqliteDialect({ database: withStatementCache(readSqlite) }),
-      });
+      const read = withStatementCache(readSqlite);
+      reader = new Kysely<Database>({ dialect: new ReaderSqliteDialect(read.database) });
+      // Read-only and never in a transaction: prepared queries may run on it directly.
+      bindDirect(reader, read.direct);
+      startCheckpointer = () =>
+        startWalCheckpointer(path, {
+          onStarted: () => sqlite.pragma('wal_autocheckpoint = 0'),
+          onStopped: () => {
+            if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
+          },
+        });
     }
     caps = { dialect: 'sqlite', rowLocks: false };
     // Through Kysely's connection lock, so a scan never reads inside another caller's open transaction.
@@ -99,13 +125,18 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     selectArrays = async (query) =>
       (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows;
   }
-  const queue = createWriteQueue(db, { maxWaitMs: options.groupCommitMs ?? 0 });
+  const queue = createWriteQueue(db, { maxWaitMs: options.groupCommitMs ?? 0, direct: writerDirect });
+  let units = 0;
+  let checkpointer: WalCheckpointer | undefined;
   return {
     db,
     reader: reader ?? db,
     caps,
-    transaction: (work) => db.transaction().execute(work),
-    groupCommit: queue.run,
+    transaction: (work) => db.transaction().execute((trx) => withDirect(trx, writerDirect, work)),
+    groupCommit(work) {
+      if (++units === BACKGROUND_CHECKPOINT_AFTER && startCheckpointer) checkpointer = startCheckpointer();
+      return queue.run(work);
+    },
     selectArrays,
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider });
@@ -115,6 +146,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     },
     async close() {
       await queue.drain();
+      await checkpointer?.stop();
       if (reader) await reader.destroy();
       await db.destroy();
     },

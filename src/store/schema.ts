@@ -150,6 +150,14 @@ export interface Database {
   oidc_models: OidcModelsTable;
   oidc_clients: OidcClientsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  recovery_requests: RecoveryRequestsTable;
+  policies: PoliciesTable;
+  policy_exceptions: PolicyExceptionsTable;
+  lifecycle_rules: LifecycleRulesTable;
+  enrolment_requirements: EnrolmentRequirementsTable;
+  enrolment_invitations: EnrolmentInvitationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -255,3 +263,170 @@ export interface OidcSigningKeysTable {
 export type OidcModelRow = Selectable<OidcModelsTable>;
 export type OidcClientRow = Selectable<OidcClientsTable>;
 export type OidcSigningKeyRow = Selectable<OidcSigningKeysTable>;
+
+/** A passkey's public half: one row per `webauthn` authenticator (migration 0005). */
+export interface WebauthnCredentialsTable {
+  authenticator_id: string;
+  user_id: string;
+  /** base64url; unique across everyone. */
+  credential_id: string;
+  /** base64url COSE key (public, not secret). */
+  public_key: string;
+  /** The authenticator's signature counter; only moves forward (0 stays 0 for synced passkeys). */
+  sign_count: number;
+  aaguid: string;
+  /** JSON array of transports. */
+  transports: string;
+  backup_eligible: number;
+  backup_state: number;
+  device_type: 'singleDevice' | 'multiDevice';
+  user_handle: string;
+  user_verified: number;
+  created_at: number;
+}
+
+/** WebAuthn ceremony challenges: single use, bound to a sign-in or account session, ≤10 min. */
+export interface WebauthnChallengesTable {
+  id: string;
+  challenge_hash: string;
+  purpose: 'register' | 'authenticate';
+  user_id: string | null;
+  binding: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export type WebauthnCredentialRow = Selectable<WebauthnCredentialsTable>;
+export type WebauthnChallengeRow = Selectable<WebauthnChallengesTable>;
+
+/** Help-desk recovery requests (migration 0008): evidence, four-eyes decision, the pass issued. */
+export interface RecoveryRequestsTable {
+  id: string;
+  user_id: string;
+  /** Audit label of the agent who opened it. */
+  requested_by: string;
+  /** Token name of that agent: the four-eyes key (the approver's must differ). */
+  requester_name: string;
+  proofing_method: string;
+  proofing_reference: string | null;
+  notes: string | null;
+  privileged: number;
+  state: 'open' | 'approved' | 'rejected' | 'expired' | 'completed' | 'cancelled';
+  approved_by: string | null;
+  approved_at: number | null;
+  decided_reason: string | null;
+  expires_at: number;
+  pass_authenticator_id: string | null;
+  pass_delivery: 'agent' | 'manager' | null;
+  revoke_old: number;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export type RecoveryRequestRow = Selectable<RecoveryRequestsTable>;
+
+/** Policies (migration 0007): rules as data for a group, an application (client_id) or everyone. */
+export interface PoliciesTable {
+  id: string;
+  name: string;
+  target_kind: 'group' | 'client' | 'default';
+  /** Group name or client_id; null for the default policy. */
+  target: string | null;
+  /** JSON: the rules this policy sets (see src/policy/policy-model.ts). */
+  rules: string;
+  /** Among override policies, the highest priority wins. */
+  priority: Generated<number>;
+  /** 1: this policy's values win over stricter ones from other policies. */
+  override: Generated<number>;
+  enabled: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  version: Generated<number>;
+}
+
+/** Time-bound waivers of policy rules (migration 0007), for one person or a group. */
+export interface PolicyExceptionsTable {
+  id: string;
+  user_id: string | null;
+  group_name: string | null;
+  /** JSON: the rule fields waived and the value they take instead. */
+  waives: string;
+  owner: string;
+  reason: string;
+  ticket: string | null;
+  starts_at: number;
+  expires_at: number;
+  granted_by: string;
+  created_at: number;
+  revoked_at: number | null;
+  /** Set by the sweep once past expiry; evaluation reads expires_at itself. */
+  expired_at: number | null;
+  notified_7d_at: number | null;
+  notified_1d_at: number | null;
+}
+
+export type PolicyRow = Selectable<PoliciesTable>;
+export type PolicyExceptionRow = Selectable<PolicyExceptionsTable>;
+
+/** Lifecycle rules (migration 0006): data the one pure evaluator reads (lifecycle/evaluate-rules.ts). */
+export interface LifecycleRulesTable {
+  id: string;
+  name: string;
+  trigger: 'joiner' | 'mover' | 'leaver';
+  /** A group name (`*` wildcards, any case); null: everyone. */
+  group_name: string | null;
+  /** JSON: the rule's action (lifecycle/rule.ts ruleActionSchema). */
+  action: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What a person still has to enrol, by when; reminders, escalation and when it was met. */
+export interface EnrolmentRequirementsTable {
+  id: string;
+  user_id: string;
+  reason: 'joiner' | 'mover';
+  /** JSON array of the authenticator types that meet it. */
+  required_types: string;
+  phishing_resistant: number;
+  deadline: number;
+  created_at: number;
+  /** Time-to-enrol is met_at - created_at. */
+  met_at: number | null;
+  met_by_authenticator_id: string | null;
+  escalated_at: number | null;
+  last_reminder_at: number | null;
+  reminders_sent: Generated<number>;
+  /** JSON array: the rules that opened it. */
+  rule_ids: string;
+  /** JSON array: the groups whose entry opened it (for the record; lapsing is re-evaluated from the rules). */
+  trigger_groups: string;
+  /** JSON array: reminder days after created_at, fixed when it opened. */
+  reminder_days: string;
+  escalate_at: number | null;
+  /** When the sweep next has something to send; null once nothing is left (or met/cancelled). */
+  next_action_at: number | null;
+  cancelled_at: number | null;
+}
+
+/** Single-use enrolment links: only the lookupHash of the token is kept. */
+export interface EnrolmentInvitationsTable {
+  id: string;
+  user_id: string;
+  requirement_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  /** Set once by a conditional UPDATE when enrolment through the link completes. */
+  used_at: number | null;
+  /** The pending TOTP issued through the link, confirmed by its first code. */
+  authenticator_id: string | null;
+}
+
+export type LifecycleRuleRow = Selectable<LifecycleRulesTable>;
+export type EnrolmentRequirementRow = Selectable<EnrolmentRequirementsTable>;
+export type NewEnrolmentRequirementRow = Insertable<EnrolmentRequirementsTable>;
+export type EnrolmentInvitationRow = Selectable<EnrolmentInvitationsTable>;

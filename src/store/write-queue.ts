@@ -1,5 +1,6 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { BatchScope, bindBatchScope } from './batch-scope.js';
+import { type DirectConnection, withDirect } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 type Work<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -12,9 +13,10 @@ interface Pending {
 
 export interface WriteQueue {
   /**
-   * Runs `work` inside a transaction shared with the other writes queued meanwhile, each under
-   * its own savepoint (one failing unit rolls back alone). Resolves only after the shared
-   * transaction commits, so an answer is never sent for a write that is not durable.
+   * Runs `work` inside a transaction shared with the other writes queued in the same event-loop
+   * turn or while the previous batch ran, each under its own savepoint (one failing unit rolls
+   * back alone). Resolves only after the shared transaction commits, so an answer is never sent
+   * for a write that is not durable.
    */
   run<T>(work: Work<T>): Promise<T>;
   /** Resolves when nothing is queued or running. */
@@ -24,8 +26,25 @@ export interface WriteQueue {
 /** The most units one commit carries: bounds latency and lock time under load. */
 const MAX_BATCH = 256;
 
-/** Group commit: one transaction, one fsync, for every write that arrived while the last one ran. */
-export function createWriteQueue(db: Kysely<Database>, opts: { maxWaitMs: number }): WriteQueue {
+/** The savepoint statements, compiled once. */
+const SAVEPOINT = CompiledQuery.raw('savepoint gc_unit');
+const RELEASE = CompiledQuery.raw('release savepoint gc_unit');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint gc_unit');
+
+/**
+ * Group commit: one transaction, one fsync, for every write that arrived while the last one ran.
+ * With `direct` (SQLite) the batch's transaction is bound to it, so prepared queries and the
+ * savepoints skip Kysely's executor.
+ */
+export function createWriteQueue(
+  db: Kysely<Database>,
+  opts: { maxWaitMs: number; direct?: DirectConnection },
+): WriteQueue {
+  const { direct } = opts;
+  const exec = async (trx: Transaction<Database>, q: CompiledQuery): Promise<void> => {
+    if (direct) direct.run(q.sql, q.parameters);
+    else await trx.executeQuery(q);
+  };
   const queue: Pending[] = [];
   let running = false;
   let idle: Promise<void> = Promise.resolve();
@@ -33,33 +52,39 @@ export function createWriteQueue(db: Kysely<Database>, opts: { maxWaitMs: number
 
   async function flush(): Promise<void> {
     while (queue.length > 0) {
-      if (opts.maxWaitMs > 0 && queue.length < MAX_BATCH) {
-        await new Promise((r) => setTimeout(r, opts.maxWaitMs));
+      if (queue.length < MAX_BATCH) {
+        // Wait at least for the rest of this event-loop turn: every request whose data arrived
+        // with this one reaches its write before the batch starts. Without this, each request
+        // read in its own I/O callback would run (and fsync) alone, as SQLite never yields.
+        if (opts.maxWaitMs > 0) await new Promise((r) => setTimeout(r, opts.maxWaitMs));
+        else await new Promise((r) => setImmediate(r));
       }
       const batch = queue.splice(0, MAX_BATCH);
       const outcomes: Array<{ ok: boolean; value: unknown }> = [];
       try {
-        await db.transaction().execute(async (trx) => {
-          const scope = new BatchScope();
-          bindBatchScope(trx, scope);
-          for (const unit of batch) {
-            await sql`savepoint gc_unit`.execute(trx);
-            const mark = scope.mark();
-            try {
-              const value = await unit.work(trx);
-              await sql`release savepoint gc_unit`.execute(trx);
-              outcomes.push({ ok: true, value });
-            } catch (err) {
-              scope.rollbackTo(mark);
-              await sql`rollback to savepoint gc_unit`.execute(trx);
-              await sql`release savepoint gc_unit`.execute(trx);
-              outcomes.push({ ok: false, value: err });
+        await db.transaction().execute((t) =>
+          withDirect(t, direct, async (trx) => {
+            const scope = new BatchScope();
+            bindBatchScope(trx, scope);
+            for (const unit of batch) {
+              await exec(trx, SAVEPOINT);
+              const mark = scope.mark();
+              try {
+                const value = await unit.work(trx);
+                await exec(trx, RELEASE);
+                outcomes.push({ ok: true, value });
+              } catch (err) {
+                scope.rollbackTo(mark);
+                await exec(trx, ROLLBACK_TO);
+                await exec(trx, RELEASE);
+                outcomes.push({ ok: false, value: err });
+              }
             }
-          }
-          // Deferred writes (audit events) go in last, inside the same transaction: if they
-          // fail, the whole batch rolls back and every unit is refused (fail closed).
-          await scope.flush(trx);
-        });
+            // Deferred writes (audit events) go in last, inside the same transaction: if they
+            // fail, the whole batch rolls back and every unit is refused (fail closed).
+            await scope.flush(trx);
+          }),
+        );
       } catch (err) {
         // The commit itself failed: nothing in the batch happened.
         for (const unit of batch) unit.reject(err);

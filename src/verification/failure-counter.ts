@@ -21,8 +21,17 @@ export const failureCounter = {
     return { failures, lockedUntil };
   },
 
-  /** A success clears the count (no write when already clear). */
-  async succeed(trx: Db, userId: string): Promise<void> {
+  /**
+   * A success clears the count (no write when already clear). `current` is the throttle state
+   * read in this same transaction (after the row lock): when it is already clear, not even the
+   * conditional UPDATE runs.
+   */
+  async succeed(
+    trx: Db,
+    userId: string,
+    current?: { failed_attempts: number; locked_until: number | null },
+  ): Promise<void> {
+    if (current && current.failed_attempts === 0 && current.locked_until === null) return;
     await usersRepo.resetFailures(trx, userId);
   },
 

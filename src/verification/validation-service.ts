@@ -1,10 +1,12 @@
 import type { Actor } from '../audit/audit-log.js';
 import { getType, listTypes } from '../authenticators/registry.js';
 import type { Context } from '../context.js';
+import { markMetIfSatisfied } from '../lifecycle/mark-met.js';
+import type { PolicyService } from '../policy/policy-service.js';
 import type { Db } from '../store/open-store.js';
 import { authenticatorsRepo } from '../store/repos/authenticators.js';
-import { usersRepo } from '../store/repos/users.js';
-import type { AuthenticatorRow, UserRow } from '../store/schema.js';
+import { type UserGate, usersRepo } from '../store/repos/users.js';
+import type { AuthenticatorRow } from '../store/schema.js';
 import { retryAfterSeconds } from './backoff.js';
 import { failureCounter } from './failure-counter.js';
 
@@ -31,11 +33,15 @@ const VALIDATABLE = listTypes()
  * after it is durable.
  */
 export class ValidationService {
-  constructor(private readonly ctx: Context) {}
+  constructor(
+    private readonly ctx: Context,
+    /** Which types count for a person (their policy); without it every OTP type does. */
+    private readonly policy?: Pick<PolicyService, 'requirementFor'>,
+  ) {}
 
   /** Checks `code` for `username`. Unknown, disabled and factor-less people get the same reject. */
   async validate(actor: Actor, username: string, code: string): Promise<ValidationResult> {
-    const user = await usersRepo.byUsername(this.ctx.store.reader, username);
+    const user = await usersRepo.gateByUsername(this.ctx.store.reader, username);
     return this.check(actor, user, code, { username });
   }
 
@@ -50,13 +56,13 @@ export class ValidationService {
     code: string,
     opts: { onlyAuthenticatorId?: string } = {},
   ): Promise<ValidationResult> {
-    const user = await usersRepo.byId(this.ctx.store.reader, userId);
+    const user = await usersRepo.gateById(this.ctx.store.reader, userId);
     return this.check(actor, user, code, { userId }, opts.onlyAuthenticatorId);
   }
 
   private async check(
     actor: Actor,
-    user: UserRow | undefined,
+    user: UserGate | undefined,
     code: string,
     who: Record<string, string>,
     onlyAuthenticatorId?: string,
@@ -73,8 +79,17 @@ export class ValidationService {
       );
       return { result: 'reject' };
     }
-    const candidates = await this.matchingAuthenticators(user.id, code, now, onlyAuthenticatorId);
+    const types = await this.countingTypes(user.id, actor);
+    const candidates = await this.matchingAuthenticators(user.id, code, now, types, onlyAuthenticatorId);
     return store.groupCommit((trx) => this.decide(trx, actor, user.id, candidates, now));
+  }
+
+  /** The OTP types that count for this person under their policy (the policy evaluator decides). */
+  private async countingTypes(userId: string, actor: Actor): Promise<AuthenticatorRow['type'][]> {
+    if (!this.policy) return VALIDATABLE;
+    const { requirement } = await this.policy.requirementFor(userId, null, actor);
+    const allowed: readonly string[] = requirement.allowedTypes;
+    return VALIDATABLE.filter((t) => allowed.includes(t));
   }
 
   /** The person's authenticators for which `code` is right now (pure checks, no writes). */
@@ -82,9 +97,11 @@ export class ValidationService {
     userId: string,
     code: string,
     now: number,
+    types: readonly AuthenticatorRow['type'][],
     onlyId?: string,
   ): Promise<Candidate[]> {
-    const rows = await authenticatorsRepo.verifiable(this.ctx.store.reader, userId, VALIDATABLE);
+    if (types.length === 0) return [];
+    const rows = await authenticatorsRepo.verifiable(this.ctx.store.reader, userId, types);
     const out: Candidate[] = [];
     for (const row of rows) {
       if (onlyId !== undefined && row.id !== onlyId) continue;
@@ -126,12 +143,14 @@ export class ValidationService {
     }
     for (const c of candidates) {
       if (await authenticatorsRepo.advanceCounter(trx, c.row.id, c.counter, now)) {
-        await failureCounter.succeed(trx, userId);
+        await failureCounter.succeed(trx, userId, state);
         await this.audit(trx, actor, 'validation.accepted', userId, {
           authenticatorId: c.row.id,
           type: c.row.type,
           activated: c.row.state === 'pending',
         });
+        // A first use activates the factor: the enrolment requirements it meets are met now.
+        if (c.row.state === 'pending') await markMetIfSatisfied(trx, this.ctx, userId);
         return { result: 'accept', authenticatorId: c.row.id, type: c.row.type };
       }
     }

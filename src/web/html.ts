@@ -44,6 +44,9 @@ code,pre{background:#eef0f4;padding:.2rem .4rem;border-radius:.3rem;word-break:b
 input{box-sizing:border-box;width:100%;padding:.6rem;font-size:1rem;border:1px solid #b8bfcc;border-radius:.4rem}
 form button{margin-top:1rem}button.link{background:none;color:#2450d3;padding:0;text-decoration:underline}
 .error{background:#fdecec;color:#8a1c1c;border-left:4px solid #c62828;padding:.6rem .8rem;border-radius:.3rem}
+button.secondary{background:#fff;color:#2450d3;border:1px solid #2450d3}button:disabled{opacity:.6;cursor:progress}
+h2{font-size:1.05rem;margin:1.5rem 0 .25rem}.or{display:flex;align-items:center;gap:.75rem;color:#56607a;font-size:.9rem;margin:1.25rem 0 0}
+.or::before,.or::after{content:"";flex:1;border-top:1px solid #dfe3ea}
 .muted{color:#56607a;font-size:.9rem}.qr{display:block;width:12rem;height:12rem;margin:1rem auto}
 </style></head>
 <body><main><div class="org">${escapeHtml(org)}</div>${body}</main></body></html>`;

@@ -2,6 +2,7 @@ import type { Actor } from '../../audit/audit-log.js';
 import type { Context } from '../../context.js';
 import { newId } from '../../crypto/random.js';
 import { AppError } from '../../shared/errors.js';
+import type { Db } from '../../store/open-store.js';
 import { type InventoryFilter, type InventoryRow, inventoryRepo } from '../../store/repos/inventory.js';
 import type { NewAuthenticatorRow } from '../../store/schema.js';
 import { otpParamsSchema } from '../otp/index.js';
@@ -166,6 +167,31 @@ export class InventoryService {
       });
       return toInventoryView((await inventoryRepo.bySerial(trx, serial))!);
     });
+  }
+
+  /**
+   * Binds the first unassigned token (of `type` when given) to a person inside the caller's
+   * transaction (a joiner rule binds one in advance; it stays `pending` until its first code).
+   * A token another request binds meanwhile is skipped. Returns its serial, or null when the
+   * shelf is empty.
+   */
+  async bindFirstAvailable(
+    trx: Db,
+    actor: Actor,
+    userId: string,
+    type: 'totp' | 'hotp' | null,
+  ): Promise<string | null> {
+    for (const serial of await inventoryRepo.availableSerials(trx, type, 5)) {
+      if (!(await inventoryRepo.assign(trx, serial, userId, this.ctx.clock.now()))) continue;
+      const token = (await inventoryRepo.bySerial(trx, serial))!;
+      await this.ctx.audit.append(trx, actor, {
+        action: 'inventory.assigned',
+        subject: userId,
+        details: { serial, authenticatorId: token.id, by: 'lifecycle rule' },
+      });
+      return serial;
+    }
+    return null;
   }
 
   /**

@@ -1,5 +1,6 @@
 /** The mail templates: each a pure function of (MailEnv, input) to {subject, text, html} with one action link. */
 export { type EscalationInput, escalationMail } from './escalation.js';
+export { type ExceptionExpiringInput, exceptionExpiringMail } from './exception-expiring.js';
 export { type FactorChangeInput, factorAddedMail } from './factor-added.js';
 export { factorRemovedMail } from './factor-removed.js';
 export { type InvitationInput, invitationMail } from './invitation.js';

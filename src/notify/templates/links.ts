@@ -7,6 +7,8 @@ export const mailPaths = {
   enrol: (token: string) => `/enroll/${encodeURIComponent(token)}`,
   /** The self-service portal: review one's own factors. */
   account: () => '/account',
+  /** A policy exception's page in the admin console. */
+  exception: (id: string) => `/console/exceptions/${encodeURIComponent(id)}`,
   /** A person's page in the admin console. */
   person: (id: string) => `/console/people/${encodeURIComponent(id)}`,
 };

@@ -3,6 +3,7 @@ import { decodeCharRefs, hrefsIn, urlsIn } from '../../../test/support/links.js'
 import {
   actionUrl,
   escalationMail,
+  exceptionExpiringMail,
   factorAddedMail,
   factorRemovedMail,
   invitationMail,
@@ -33,6 +34,18 @@ const cases = (): Array<[string, (env: MailEnv) => RenderedMail]> => [
     (env) => factorAddedMail(env, { name: HOSTILE, factorType: 'totp', factorName: HOSTILE, at }),
   ],
   ['factor-removed', (env) => factorRemovedMail(env, { name: HOSTILE, factorType: 'webauthn', at })],
+  [
+    'exception-expiring',
+    (env) =>
+      exceptionExpiringMail(env, {
+        ownerName: HOSTILE,
+        covers: HOSTILE,
+        waives: ['aal'],
+        reason: HOSTILE,
+        expiresAt: at,
+        exceptionId: 'x/1?y',
+      }),
+  ],
   ['recovery', (env) => recoveryMail(env, { name: HOSTILE, stage: 'approved', reference: HOSTILE, at })],
 ];
 

@@ -8,7 +8,9 @@ import { consentPage } from '../pages/consent-page.js';
 import type { PageContext } from '../pages/page-parts.js';
 import { newNonce } from '../pages/security-headers.js';
 import type { InteractionView, SsoProtocol } from '../protocol.js';
+import { ACCOUNT_CLIENT_ID, ACCOUNT_CLIENT_NAME } from '../account-client.js';
 import { applyOutcome } from './apply-outcome.js';
+import { passkeyOptionsRoute } from './passkey-options-route.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { renderStep } from './render-step.js';
 import { actorFor, sendError, sendPage } from './responder.js';
@@ -59,7 +61,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
   async function pageContext(view: InteractionView, nonce: string): Promise<PageContext> {
     const clientName = await deps.clients.get(view.clientId).then(
       (c) => c.name,
-      () => view.clientId,
+      () => (view.clientId === ACCOUNT_CLIENT_ID ? ACCOUNT_CLIENT_NAME : view.clientId),
     );
     return {
       org: config.orgName,
@@ -68,6 +70,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
       uid: view.uid,
       clientName,
       csrf: (form) => csrfToken(keyring, view.uid, form),
+      passkeys: signIn.passkeys.available,
     };
   }
 
@@ -140,7 +143,9 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
     // A form from an earlier step (back button, second tab): show where the sign-in stands instead.
     if (loaded.state.step.name !== def.step) return reply.redirect(`/interaction/${uid}`, 303);
     const actor = actorFor(request, loaded.state);
-    const outcome = await def.run(signIn, { state: loaded.state, body, actor, pc });
+    const outcome = await def.run(signIn, { state: loaded.state, body, actor, pc, clientId: view.clientId });
     return applyOutcome(outcomeDeps, request, reply, { view, loaded, outcome, nonce });
   });
+
+  passkeyOptionsRoute(app, { ctx, protocol, signIn, states });
 }

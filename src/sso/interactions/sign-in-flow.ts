@@ -43,6 +43,8 @@ export interface PersonFacts {
   now: number;
   /** The level a factor enrolled here reaches (TOTP: 2; passkeys will raise it). */
   enrolableAal: Aal;
+  /** The level the person's policy requires for this application: it raises the level asked for, never lowers it. */
+  policyAal?: Aal;
 }
 
 /** Where a step leads. */
@@ -62,6 +64,7 @@ export function startSignIn(requiredAal: Aal): SignInState {
 export function afterPassword(state: SignInState, facts: PersonFacts): Next {
   const s: SignInState = {
     ...state,
+    requiredAal: Math.max(state.requiredAal, facts.policyAal ?? 1) as Aal,
     person: { id: facts.id, username: facts.username },
     factors: [{ kind: 'password' }],
   };
@@ -99,6 +102,22 @@ export function afterPassword(state: SignInState, facts: PersonFacts): Next {
       },
     },
   };
+}
+
+/**
+ * Passkey-first (no username, no password): the discoverable passkey named the person and, with
+ * user verification, was two factors on its own. The level is what that passkey reached; a
+ * policy that does not count passkeys for this person leaves it unmet.
+ */
+export function afterPasskeyFirst(state: SignInState, facts: PersonFacts, factor: UsedFactor): Next {
+  const s: SignInState = {
+    ...state,
+    requiredAal: Math.max(state.requiredAal, facts.policyAal ?? 1) as Aal,
+    person: { id: facts.id, username: facts.username },
+    factors: [factor],
+  };
+  if (!facts.methods.some((m) => m.method === 'passkey')) return { kind: 'unmet', state: s, reached: 1 };
+  return finish(s);
 }
 
 /** Inside the grace period, with nothing ever used: enrol a new factor instead of the half-done one. */

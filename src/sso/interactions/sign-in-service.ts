@@ -3,6 +3,7 @@ import type { AuthenticatorService } from '../../authenticators/authenticator-se
 import type { TypeDescription } from '../../authenticators/authenticator-type.js';
 import { listTypes } from '../../authenticators/registry.js';
 import type { Context } from '../../context.js';
+import { openEnrolmentDeadline } from '../../lifecycle/mark-met.js';
 import { verifyPassword } from '../../crypto/passwords.js';
 import { isAppError } from '../../shared/errors.js';
 import { usersRepo } from '../../store/repos/users.js';
@@ -10,9 +11,14 @@ import type { UserRow } from '../../store/schema.js';
 import { retryAfterSeconds } from '../../verification/backoff.js';
 import { failureCounter } from '../../verification/failure-counter.js';
 import type { ValidationService } from '../../verification/validation-service.js';
-import type { Assurance, UsedFactor } from '../acr-amr.js';
+import type { WebAuthnService } from '../../webauthn/webauthn-service.js';
+import type { PolicyService } from '../../policy/policy-service.js';
+import { enforcedAal } from '../../policy/what-if.js';
+import { countsUnder, enrolableUnder } from './policy-methods.js';
+import type { Aal, Assurance, UsedFactor } from '../acr-amr.js';
 import { dummyPasswordHash } from './dummy-hash.js';
 import { availableMethods, usedAuthenticator } from './methods.js';
+import { PasskeySignIn } from './passkey-sign-in.js';
 import type { PersonFacts } from './sign-in-flow.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,11 +39,23 @@ export function describeType(type: string): TypeDescription | undefined {
  * not clear it (a right second factor does), so a known password cannot reset the throttle.
  */
 export class SignInService {
+  /** The passkey steps (passkey-first, passkey as second factor, passkey enrolment). */
+  readonly passkeys: PasskeySignIn;
+
+  private readonly recoveryHooks: Array<(actor: Actor, userId: string) => Promise<unknown>> = [];
+
   constructor(
     private readonly ctx: Context,
     private readonly validation: ValidationService,
     private readonly authenticators: AuthenticatorService,
-  ) {}
+    private readonly webauthn: WebAuthnService,
+    private readonly policy: PolicyService,
+  ) {
+    this.passkeys = new PasskeySignIn(ctx, webauthn, async (userId, clientId, actor) => {
+      const user = await usersRepo.byId(ctx.store.db, userId);
+      return user?.status === 'active' ? this.personFacts(user, { clientId, actor }) : undefined;
+    });
+  }
 
   /** Checks a username and password; unknown, inactive and password-less people get the same answer in the same time. */
   async checkPassword(actor: Actor, username: string, password: string): Promise<CheckResult<UserRow>> {
@@ -73,20 +91,40 @@ export class SignInService {
     return { ok: false };
   }
 
-  /** What the flow needs to know of a person: their usable methods and enrolment deadline. */
-  async personFacts(user: UserRow): Promise<PersonFacts> {
+  /**
+   * What the flow needs to know of a person: their usable methods and enrolment deadline, as
+   * the policy for this client has them (the level, which types count, the grace period). With
+   * `actor` it is a real decision (exceptions applied are audited as used).
+   */
+  async personFacts(
+    user: UserRow,
+    opts: { clientId?: string | null; actor?: Actor } = {},
+  ): Promise<PersonFacts> {
     const now = this.ctx.clock.now();
-    const views = await this.authenticators.list(user.id);
+    const { requirement: req } = await this.policy.requirementFor(user.id, opts.clientId ?? null, opts.actor);
+    const views = (await this.authenticators.list(user.id)).filter((v) => countsUnder(req, v.type));
+    const methods = availableMethods(views, describeType, now);
+    const passkey = methods.find((m) => m.method === 'passkey');
+    // Passkeys are worth what their best credential is: synced ones reach AAL2, device-bound AAL3.
+    if (passkey) passkey.aal = Math.max(2, await this.webauthn.bestLevel(user.id)) as 2 | 3;
     return {
       id: user.id,
       username: user.username,
-      methods: availableMethods(views, describeType, now),
-      enrolmentDeadline: user.created_at + this.ctx.config.enrolmentGraceDays * DAY_MS,
+      methods,
+      // An open enrolment requirement's deadline, when there is one (lifecycle rules set it).
+      enrolmentDeadline:
+        (await openEnrolmentDeadline(this.ctx.store.db, user.id)) ?? user.created_at + req.graceDays * DAY_MS,
       now,
-      // The sign-in enrols a TOTP (AAL2); passkey enrolment will raise this to 3.
-      enrolableAal: 2,
+      // A TOTP enrolled here reaches AAL2; a device-bound passkey AAL3 (where passkeys can be offered).
+      enrolableAal: enrolableUnder(req, this.webauthn.available),
+      policyAal: enforcedAal(req, 1),
     };
   }
+
+  /** The level a person's policy requires for a client (an existing session below it must sign in again). */
+  readonly policyAal = async (userId: string, clientId: string): Promise<Aal> => {
+    return enforcedAal((await this.policy.requirementFor(userId, clientId)).requirement, 1);
+  };
 
   /** Checks an OTP through the one validation service; the factor it proves, when right. */
   async checkCode(
@@ -148,6 +186,16 @@ export class SignInService {
     } catch (err) {
       if (!isAppError(err, 'INVALID_STATE') && !isAppError(err, 'NOT_FOUND')) throw err;
     }
+  }
+
+  /** Registers what runs when a recovery ends in a verified new factor (the composition root wires recovery). */
+  onRecoveryEnrolled(hook: (actor: Actor, userId: string) => Promise<unknown>): void {
+    this.recoveryHooks.push(hook);
+  }
+
+  /** A person verified a factor enrolled after spending a pass or recovery code. */
+  async recoveryEnrolled(actor: Actor, userId: string): Promise<void> {
+    for (const hook of this.recoveryHooks) await hook(actor, userId);
   }
 
   /** Records a consent given on the consent page (a third-party client's grant). */

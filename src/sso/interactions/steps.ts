@@ -1,5 +1,6 @@
 import type { Actor } from '../../audit/audit-log.js';
-import { enrolConfirmPage, enrolQrPage } from '../pages/enrol-page.js';
+import type { UsedFactor } from '../acr-amr.js';
+import { enrolConfirmPage, enrolIntroPage, enrolQrPage } from '../pages/enrol-page.js';
 import { type PageContext, type RenderedPage, throttledMessage } from '../pages/page-parts.js';
 import { passwordPage } from '../pages/password-page.js';
 import { secondFactorPage } from '../pages/second-factor-page.js';
@@ -7,6 +8,7 @@ import type { SecondFactorMethod } from './methods.js';
 import { pickMethod } from './render-step.js';
 import {
   afterEnrolment,
+  afterPasskeyFirst,
   afterPassword,
   afterSecondFactor,
   enrolInstead,
@@ -23,6 +25,8 @@ export interface StepInput {
   body: Record<string, string>;
   actor: Actor;
   pc: PageContext;
+  /** The OIDC client signed in to: its policy decides what is required. */
+  clientId?: string;
 }
 
 /**
@@ -37,6 +41,7 @@ export type StepOutcome =
 type Handler = (signIn: SignInService, input: StepInput) => Promise<StepOutcome>;
 
 const WRONG_CODE = 'That code did not work. Check the code and try again.';
+const WRONG_PASSKEY = 'That passkey could not be used. Try again, or choose another way.';
 
 function code(body: Record<string, string>): string {
   return (body.code ?? '').replace(/[\s-]/g, '');
@@ -66,7 +71,7 @@ function secondFactorAgain(
   return { kind: 'page', page };
 }
 
-const password: Handler = async (signIn, { state, body, actor, pc }) => {
+const password: Handler = async (signIn, { state, body, actor, pc, clientId }) => {
   const username = (body.username ?? '').trim();
   if (!username || !body.password) {
     return {
@@ -81,7 +86,8 @@ const password: Handler = async (signIn, { state, body, actor, pc }) => {
       : 'The username or password is not right.';
     return { kind: 'page', page: passwordPage(pc, { username, error, status: r.throttledFor ? 429 : 200 }) };
   }
-  return { kind: 'next', next: afterPassword(state, await signIn.personFacts(r.value)) };
+  const facts = await signIn.personFacts(r.value, { clientId: clientId ?? null, actor });
+  return { kind: 'next', next: afterPassword(state, facts) };
 };
 
 const otp: Handler = async (signIn, input) => {
@@ -134,6 +140,21 @@ const enrolStart: Handler = async (signIn, { state, actor, pc }) => {
   };
 };
 
+/**
+ * A new factor was verified. When it ends a recovery (a pass or recovery code was spent), the
+ * recovery is recorded as completed first (help-desk requests); then the flow moves on.
+ */
+async function enrolled(
+  signIn: SignInService,
+  state: SignInState,
+  actor: Actor,
+  factor: UsedFactor,
+): Promise<Next> {
+  if (state.step.name === 'enrol' && state.step.reason === 'recovery')
+    await signIn.recoveryEnrolled(actor, personOf(state).id);
+  return afterEnrolment(state, factor);
+}
+
 const enrolConfirm: Handler = async (signIn, { state, body, actor, pc }) => {
   const step = state.step as Extract<Step, { name: 'enrol' }>;
   const given = code(body);
@@ -154,7 +175,49 @@ const enrolConfirm: Handler = async (signIn, { state, body, actor, pc }) => {
     const error = r.throttledFor ? throttledMessage(r.throttledFor) : WRONG_CODE;
     return { kind: 'page', page: enrolConfirmPage(pc, { error, status: r.throttledFor ? 429 : 200 }) };
   }
-  return { kind: 'next', next: afterEnrolment(state, r.value) };
+  return { kind: 'next', next: await enrolled(signIn, state, actor, r.value) };
+};
+
+const passkeyFirst: Handler = async (signIn, { state, body, actor, pc, clientId }) => {
+  const r = await signIn.passkeys.first(actor, pc.uid, body, clientId ?? null);
+  if (!r.ok) {
+    const error = r.throttledFor
+      ? throttledMessage(r.throttledFor)
+      : 'That passkey could not sign you in. Try again, or sign in with your username and password.';
+    return { kind: 'page', page: passwordPage(pc, { error, status: r.throttledFor ? 429 : 200 }) };
+  }
+  return { kind: 'next', next: afterPasskeyFirst(state, r.value.facts, r.value.factor) };
+};
+
+const passkey: Handler = async (signIn, input) => {
+  const step = input.state.step as Extract<Step, { name: 'second_factor' }>;
+  if (!step.methods.includes('passkey'))
+    return secondFactorAgain(input, 'otp', 'This way to verify is not available.', 400);
+  const r = await signIn.passkeys.second(input.actor, input.pc.uid, personOf(input.state).id, input.body);
+  if (!r.ok)
+    return secondFactorAgain(
+      input,
+      'passkey',
+      r.throttledFor ? throttledMessage(r.throttledFor) : WRONG_PASSKEY,
+      r.throttledFor ? 429 : 200,
+    );
+  return { kind: 'next', next: afterSecondFactor(input.state, r.value) };
+};
+
+const enrolPasskey: Handler = async (signIn, { state, body, actor, pc }) => {
+  const step = state.step as Extract<Step, { name: 'enrol' }>;
+  const r = await signIn.passkeys.register(actor, pc.uid, personOf(state).id, body);
+  if (!r.ok) {
+    const error = 'The passkey was not added. Try again, or set up an authenticator app instead.';
+    return {
+      kind: 'page',
+      page: enrolIntroPage(pc, { reason: step.reason, deadline: step.deadline, error }),
+    };
+  }
+  // A TOTP whose QR was shown but never confirmed is not needed any more.
+  if (step.authenticatorId)
+    await signIn.abandonEnrolment(actor, step.authenticatorId, 'passkey enrolled instead');
+  return { kind: 'next', next: await enrolled(signIn, state, actor, r.value) };
 };
 
 /** Every form a sign-in page posts, the step it belongs to, and its handler (named steps, one each). */
@@ -165,4 +228,7 @@ export const STEPS: Readonly<Record<string, { step: Step['name']; run: Handler }
   'enrol-instead': { step: 'second_factor', run: enrolInsteadOfCode },
   'enrol-start': { step: 'enrol', run: enrolStart },
   'enrol-confirm': { step: 'enrol', run: enrolConfirm },
+  'passkey-first': { step: 'password', run: passkeyFirst },
+  passkey: { step: 'second_factor', run: passkey },
+  'enrol-passkey': { step: 'enrol', run: enrolPasskey },
 };

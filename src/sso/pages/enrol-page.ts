@@ -1,4 +1,5 @@
 import { html, raw } from '../../web/html.js';
+import { passkeyScripts } from '../../web/passkey-script.js';
 import {
   cancelForm,
   errorBox,
@@ -6,6 +7,7 @@ import {
   framed,
   humanDate,
   type PageContext,
+  passkeyForm,
   type RenderedPage,
 } from './page-parts.js';
 
@@ -16,7 +18,7 @@ const CONFIRM_FIELDS = html`<label for="code">Code from the app</label>
 /** Why the person is enrolling, in their words. */
 function why(reason: 'grace' | 'recovery', deadline: number | null): string {
   return reason === 'recovery'
-    ? html`<p>Your code was accepted. To finish signing in, set up a new authenticator app now.</p>`
+    ? html`<p>Your code was accepted. To finish signing in, set up a new way to verify now.</p>`
     : html`<p>Your organisation requires two-step verification. You have not set it up yet; please do it now${
         deadline ? ` (you have until ${humanDate(deadline)})` : ''
       }.</p>`;
@@ -25,14 +27,21 @@ function why(reason: 'grace' | 'recovery', deadline: number | null): string {
 /** Enrolment, first page: why, and the button that creates the authenticator. */
 export function enrolIntroPage(
   pc: PageContext,
-  opts: { reason: 'grace' | 'recovery'; deadline: number | null },
+  opts: { reason: 'grace' | 'recovery'; deadline: number | null; error?: string; status?: number },
 ): RenderedPage {
+  const passkey = pc.passkeys
+    ? html`<h2>A passkey (recommended)</h2>
+<p>Sign in with your fingerprint, face or device PIN, or with a security key. Nothing to type, and it cannot be phished.</p>
+${raw(passkeyForm(pc, 'enrol-passkey', { mode: 'register', label: 'Add a passkey' }))}
+${raw(passkeyScripts(pc.nonce))}
+<h2>Or an authenticator app</h2>`
+    : '';
   const body = html`<h1>Set up two-step verification</h1>
-${raw(why(opts.reason, opts.deadline))}
-<p>You need an authenticator app on your phone, such as Microsoft Authenticator, Google Authenticator or FreeOTP.</p>
-${raw(form(pc, 'enrol-start', html`<button type="submit">Set up an authenticator app</button>`))}
+${raw(errorBox(opts.error))}${raw(why(opts.reason, opts.deadline))}
+${raw(passkey)}<p>You need an authenticator app on your phone, such as Microsoft Authenticator, Google Authenticator or FreeOTP.</p>
+${raw(form(pc, 'enrol-start', html`<button type="submit"${raw(pc.passkeys ? ' class="secondary"' : '')}>Set up an authenticator app</button>`))}
 ${raw(cancelForm(pc))}`;
-  return framed(pc, 'Set up two-step verification', body);
+  return framed(pc, 'Set up two-step verification', body, opts.status);
 }
 
 /** Enrolment, second page: the QR code and the manual key (shown this once), then the first code. */

@@ -1,4 +1,5 @@
 import { html, page, raw } from '../../web/html.js';
+import { passkeyButton } from '../../web/passkey-script.js';
 
 /** What every sign-in page knows: whose pages, for which sign-in, and how to sign its forms. */
 export interface PageContext {
@@ -10,6 +11,8 @@ export interface PageContext {
   clientName: string;
   /** The CSRF token of one form of this sign-in. */
   csrf: (form: string) => string;
+  /** Whether passkeys can be offered (PUBLIC_URL is a host name, not an IP address). */
+  passkeys?: boolean;
 }
 
 /** A rendered page and its HTTP status. */
@@ -32,6 +35,23 @@ export function framed(
 export function form(pc: PageContext, action: string, inner: string): string {
   return html`<form method="post" action="/interaction/${pc.uid}/${action}">
 <input type="hidden" name="csrf" value="${pc.csrf(action)}">${raw(inner)}</form>`;
+}
+
+/** A form of this sign-in whose button runs a passkey ceremony (options from this sign-in's passkey-options). */
+export function passkeyForm(
+  pc: PageContext,
+  action: string,
+  opts: { mode: 'register' | 'authenticate'; label: string; secondary?: boolean },
+): string {
+  return form(
+    pc,
+    action,
+    passkeyButton({
+      ...opts,
+      optionsUrl: `/interaction/${pc.uid}/passkey-options`,
+      optionsCsrf: pc.csrf('passkey-options'),
+    }),
+  );
 }
 
 /** An error message, announced to screen readers. */

@@ -1,5 +1,16 @@
 import { html, raw } from '../../web/html.js';
-import { errorBox, form, framed, type PageContext, type RenderedPage } from './page-parts.js';
+import { passkeyScripts } from '../../web/passkey-script.js';
+import { errorBox, form, framed, type PageContext, type RenderedPage, passkeyForm } from './page-parts.js';
+
+/** Username-less sign-in with a discoverable passkey (it verifies the person itself: two factors in one). */
+function passkeyFirst(pc: PageContext): string {
+  const button = passkeyForm(pc, 'passkey-first', {
+    mode: 'authenticate',
+    label: 'Sign in with a passkey',
+    secondary: true,
+  });
+  return `<p class="or"><span>or</span></p>${button}${passkeyScripts(pc.nonce)}`;
+}
 
 /** Step one: username and password, with the autocomplete tokens password managers rely on. */
 export function passwordPage(
@@ -15,6 +26,7 @@ export function passwordPage(
   const body = html`<h1>Sign in</h1>
 <p class="muted">to continue to <strong>${pc.clientName}</strong></p>
 ${raw(errorBox(opts.error))}${raw(form(pc, 'password', fields))}
+${raw(pc.passkeys ? passkeyFirst(pc) : '')}
 <p class="muted">Trouble signing in? Contact ${pc.helpdesk}.</p>`;
   return framed(pc, 'Sign in', body, opts.status);
 }

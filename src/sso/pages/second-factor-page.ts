@@ -1,8 +1,17 @@
 import { html, raw } from '../../web/html.js';
 import type { SecondFactorMethod } from '../interactions/methods.js';
-import { cancelForm, errorBox, form, framed, type PageContext, type RenderedPage } from './page-parts.js';
+import { passkeyScripts } from '../../web/passkey-script.js';
+import {
+  cancelForm,
+  errorBox,
+  form,
+  framed,
+  type PageContext,
+  passkeyForm,
+  type RenderedPage,
+} from './page-parts.js';
 
-/** How each method is offered (passkey arrives with its own ceremony page). */
+/** How each method is offered (each passkey label contains "passkey": CONTRACT.md). */
 const OFFER: Record<SecondFactorMethod, string> = {
   passkey: 'Use a passkey',
   otp: 'Use a code from your authenticator app',
@@ -41,7 +50,9 @@ function methodForm(pc: PageContext, method: SecondFactorMethod): string {
       )}`;
     }
     case 'passkey':
-      return html`<p>Passkey sign-in is not available on this page yet.</p>`;
+      return html`<p>Use the passkey on this device, on your phone, or on your security key.</p>${raw(
+        passkeyForm(pc, 'passkey', { mode: 'authenticate', label: 'Use a passkey' }),
+      )}${raw(passkeyScripts(pc.nonce))}`;
   }
 }
 

@@ -3,6 +3,10 @@ import { migration0001 } from './0001-core.js';
 import { migration0002 } from './0002-scim.js';
 import { migration0003 } from './0003-jobs-mail.js';
 import { migration0004 } from './0004-oidc.js';
+import { migration0005 } from './0005-webauthn.js';
+import { migration0006 } from './0006-lifecycle.js';
+import { migration0007 } from './0007-policy.js';
+import { migration0008 } from './0008-recovery.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +14,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-scim': migration0002,
   '0003-jobs-mail': migration0003,
   '0004-oidc': migration0004,
+  '0005-webauthn': migration0005,
+  '0006-lifecycle': migration0006,
+  '0007-policy': migration0007,
+  '0008-recovery': migration0008,
 };
 
 /** Kysely's provider over the compiled-in list (no file scanning, so `dist/` is enough). */

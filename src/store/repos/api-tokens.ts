@@ -1,5 +1,11 @@
 import type { Db } from '../open-store.js';
+import { prepareQuery } from '../prepared-query.js';
 import type { ApiTokenRow } from '../schema.js';
+
+/** Every authenticated API request runs this lookup: compiled once. */
+const byHashQuery = prepareQuery((db, tokenHash: string) =>
+  db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash),
+);
 
 /** API bearer tokens, stored as SHA-256 of the token (they carry 256 bits of entropy). */
 export const apiTokensRepo = {
@@ -11,7 +17,7 @@ export const apiTokensRepo = {
   },
 
   byHash(db: Db, tokenHash: string): Promise<ApiTokenRow | undefined> {
-    return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return byHashQuery.first(db, tokenHash);
   },
 
   byId(db: Db, id: string): Promise<ApiTokenRow | undefined> {

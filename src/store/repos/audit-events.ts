@@ -1,4 +1,5 @@
 import type { Db, Store } from '../open-store.js';
+import { type PreparedQuery, prepareQuery } from '../prepared-query.js';
 import type { AuditEventRow } from '../schema.js';
 
 export interface AuditHead {
@@ -22,6 +23,50 @@ const CHAIN_COLUMNS = [
   'hash',
 ] as const;
 
+/** The columns of an event row, in the order `insertEvents` passes them. */
+const EVENT_COLUMNS = [...CHAIN_COLUMNS] as const;
+
+/** The append path's queries, compiled once (every audited write runs them). */
+const hot = {
+  head: prepareQuery((db) =>
+    db.selectFrom('audit_head').select(['seq', 'hash', 'mac', 'master_kid']).where('id', '=', 1),
+  ),
+  headForUpdate: prepareQuery((db) =>
+    db.selectFrom('audit_head').select(['seq', 'hash', 'mac', 'master_kid']).where('id', '=', 1).forUpdate(),
+  ),
+  updateHead: prepareQuery((db, seq: number, hash: string, mac: string, masterKid: string) =>
+    db.updateTable('audit_head').set({ seq, hash, mac, master_kid: masterKid }).where('id', '=', 1),
+  ),
+};
+
+/** The most events inserted by one prepared statement (a group commit's largest batch). */
+const PREPARED_INSERT_MAX = 256;
+
+/** Multi-row inserts of `n` events, compiled once per `n`. */
+const insertQueries = new Map<number, PreparedQuery<unknown[], unknown>>();
+
+function insertQuery(n: number): PreparedQuery<unknown[], unknown> {
+  let q = insertQueries.get(n);
+  if (!q) {
+    const width = EVENT_COLUMNS.length;
+    q = prepareQuery(
+      (db, ...slots: unknown[]) =>
+        db
+          .insertInto('audit_events')
+          .values(
+            Array.from(
+              { length: n },
+              (_, r) =>
+                Object.fromEntries(EVENT_COLUMNS.map((c, k) => [c, slots[r * width + k]])) as AuditEventRow,
+            ),
+          ),
+      n * width,
+    );
+    insertQueries.set(n, q);
+  }
+  return q;
+}
+
 /** The append-only audit chain and its signed head. */
 export const auditRepo = {
   /**
@@ -31,16 +76,15 @@ export const auditRepo = {
    * then locks its row. The empty head only ever commits with the append that fills it.
    */
   async headForAppend(db: Db, rowLocks: boolean): Promise<AuditHead | undefined> {
-    const q = db.selectFrom('audit_head').select(['seq', 'hash', 'mac', 'master_kid']).where('id', '=', 1);
-    if (!rowLocks) return q.executeTakeFirst();
-    const head = await q.forUpdate().executeTakeFirst();
+    if (!rowLocks) return hot.head.first(db);
+    const head = await hot.headForUpdate.first(db);
     if (head) return head;
     await db
       .insertInto('audit_head')
       .values({ id: 1, seq: 0, hash: '', mac: '', master_kid: '' })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
-    return q.forUpdate().executeTakeFirst();
+    return hot.headForUpdate.first(db);
   },
 
   head(db: Db): Promise<AuditHead | undefined> {
@@ -52,11 +96,18 @@ export const auditRepo = {
   },
 
   async insertEvents(db: Db, rows: AuditEventRow[]): Promise<void> {
-    if (rows.length > 0) await db.insertInto('audit_events').values(rows).execute();
+    if (rows.length === 0) return;
+    if (rows.length > PREPARED_INSERT_MAX) {
+      await db.insertInto('audit_events').values(rows).execute();
+      return;
+    }
+    const values: unknown[] = [];
+    for (const row of rows) for (const c of EVENT_COLUMNS) values.push(row[c]);
+    await insertQuery(rows.length).run(db, ...values);
   },
 
   async writeHead(db: Db, head: AuditHead, exists: boolean): Promise<void> {
-    if (exists) await db.updateTable('audit_head').set(head).where('id', '=', 1).execute();
+    if (exists) await hot.updateHead.run(db, head.seq, head.hash, head.mac, head.master_kid);
     else
       await db
         .insertInto('audit_head')

@@ -1,5 +1,51 @@
 import type { Db } from '../open-store.js';
+import { type PreparedQuery, prepareQuery } from '../prepared-query.js';
 import type { AuthenticatorRow, NewAuthenticatorRow } from '../schema.js';
+
+type Kind = AuthenticatorRow['type'];
+
+/** `verifiable` compiled once per list of types (callers pass a few fixed lists). */
+const verifiableQueries = new Map<string, PreparedQuery<[userId: string], AuthenticatorRow>>();
+
+function verifiableQuery(types: readonly Kind[]): PreparedQuery<[userId: string], AuthenticatorRow> {
+  const key = types.join(',');
+  let q = verifiableQueries.get(key);
+  if (!q) {
+    const list = [...types];
+    q = prepareQuery((db, userId: string) =>
+      db
+        .selectFrom('authenticators')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('state', 'in', ['pending', 'active'])
+        .where('type', 'in', list),
+    );
+    verifiableQueries.set(key, q);
+  }
+  return q;
+}
+
+/** `forUser`, compiled once (an activation reads the person's factors). */
+const forUserQuery = prepareQuery((db, userId: string) =>
+  db.selectFrom('authenticators').selectAll().where('user_id', '=', userId).orderBy('created_at'),
+);
+
+/** The compare-and-set of `advanceCounter`, compiled once. */
+const advanceCounterQuery = prepareQuery((db, id: string, counter: number, now: number) =>
+  db
+    .updateTable('authenticators')
+    .set((eb) => ({
+      counter,
+      last_used_at: now,
+      updated_at: now,
+      // Only pending or active rows match, so this is "pending becomes active".
+      state: 'active' as const,
+      activated_at: eb.fn.coalesce('activated_at', eb.val(now)),
+    }))
+    .where('id', '=', id)
+    .where('state', 'in', ['pending', 'active'])
+    .where((eb) => eb.or([eb('counter', 'is', null), eb('counter', '<', counter)])),
+);
 
 /** Authenticators (every type; hardware tokens in the inventory too). */
 export const authenticatorsRepo = {
@@ -13,11 +59,16 @@ export const authenticatorsRepo = {
 
   /** One person's authenticators, oldest first. */
   forUser(db: Db, userId: string): Promise<AuthenticatorRow[]> {
+    return forUserQuery.all(db, userId);
+  },
+
+  /** Type and state of every authenticator of `userIds` (coverage reports; no secrets read). */
+  typesOfUsers(db: Db, userIds: readonly string[]) {
+    if (userIds.length === 0) return Promise.resolve([]);
     return db
       .selectFrom('authenticators')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at')
+      .select(['user_id', 'type', 'state', 'expires_at'])
+      .where('user_id', 'in', userIds)
       .execute();
   },
 
@@ -27,13 +78,8 @@ export const authenticatorsRepo = {
     userId: string,
     types: readonly AuthenticatorRow['type'][],
   ): Promise<AuthenticatorRow[]> {
-    return db
-      .selectFrom('authenticators')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('state', 'in', ['pending', 'active'])
-      .where('type', 'in', types)
-      .execute();
+    if (types.length === 0) return Promise.resolve([]);
+    return verifiableQuery(types).all(db, userId);
   },
 
   /** The person's authenticators of one type that are not revoked (to replace them). */
@@ -94,21 +140,7 @@ export const authenticatorsRepo = {
    * its first use. False when another request won.
    */
   async advanceCounter(db: Db, id: string, counter: number, now: number): Promise<boolean> {
-    const r = await db
-      .updateTable('authenticators')
-      .set((eb) => ({
-        counter,
-        last_used_at: now,
-        updated_at: now,
-        // Only pending or active rows match, so this is "pending becomes active".
-        state: 'active' as const,
-        activated_at: eb.fn.coalesce('activated_at', eb.val(now)),
-      }))
-      .where('id', '=', id)
-      .where('state', 'in', ['pending', 'active'])
-      .where((eb) => eb.or([eb('counter', 'is', null), eb('counter', '<', counter)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    return (await advanceCounterQuery.run(db, id, counter, now)) === 1;
   },
   /** Revokes every authenticator of a person that is not revoked yet (the leaver); returns them. */
   revokeAllOfUser(db: Db, userId: string, reason: string, now: number) {

@@ -1,6 +1,17 @@
 import type { Expression, SqlBool } from 'kysely';
 import type { Db } from '../open-store.js';
 import { orderedPage, type PageQuery } from '../page-query.js';
+import { prepareQuery } from '../prepared-query.js';
+
+/** `namesOf` runs on every validation (the policy's group targets): compiled once. */
+const namesOfQuery = prepareQuery((db, userId: string) =>
+  db
+    .selectFrom('group_members')
+    .innerJoin('groups', 'groups.id', 'group_members.group_id')
+    .select('groups.name')
+    .where('group_members.user_id', '=', userId)
+    .orderBy('groups.name_lower'),
+);
 
 /** Keeps every statement well under both dialects' bound-parameter limits. */
 const CHUNK = 200;
@@ -51,13 +62,7 @@ export const groupsRepo = {
 
   /** Group names of one person. */
   async namesOf(db: Db, userId: string): Promise<string[]> {
-    const rows = await db
-      .selectFrom('group_members')
-      .innerJoin('groups', 'groups.id', 'group_members.group_id')
-      .select('groups.name')
-      .where('group_members.user_id', '=', userId)
-      .orderBy('groups.name_lower')
-      .execute();
+    const rows = await namesOfQuery.all(db, userId);
     return rows.map((r) => r.name);
   },
 
@@ -176,5 +181,25 @@ export const groupsRepo = {
       .returning('group_id')
       .execute();
     return rows.map((r) => r.group_id);
+  },
+  /** Groups by name, any case (bulk paths), in one query per 500. */
+  async byNames(db: Db, names: readonly string[]) {
+    const out = [];
+    for (let i = 0; i < names.length; i += 500) {
+      const part = names.slice(i, i + 500).map((n) => n.toLowerCase());
+      out.push(...(await db.selectFrom('groups').selectAll().where('name_lower', 'in', part).execute()));
+    }
+    return out;
+  },
+
+  /** Adds many (group, person) memberships at once; present ones are left alone. */
+  async addMemberships(db: Db, rows: ReadonlyArray<{ group_id: string; user_id: string }>): Promise<void> {
+    for (let i = 0; i < rows.length; i += 1000) {
+      await db
+        .insertInto('group_members')
+        .values(rows.slice(i, i + 1000))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
   },
 };

@@ -143,4 +143,16 @@ export const inventoryRepo = {
       .returning(['id', 'serial'])
       .execute();
   },
+  /** Serials of unassigned, usable tokens (of one type when given), first by serial: what to bind next. */
+  async availableSerials(db: Db, type: 'totp' | 'hotp' | null, limit: number): Promise<string[]> {
+    let q = db
+      .selectFrom('authenticators')
+      .select('serial')
+      .where('serial', 'is not', null)
+      .where('user_id', 'is', null)
+      .where('state', 'not in', OUT_OF_SERVICE);
+    if (type !== null) q = q.where('type', '=', type);
+    const rows = await q.orderBy('serial').limit(limit).execute();
+    return rows.flatMap((r) => (r.serial === null ? [] : [r.serial]));
+  },
 };

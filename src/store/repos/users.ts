@@ -1,21 +1,73 @@
 import type { Expression, SqlBool } from 'kysely';
 import type { Db } from '../open-store.js';
 import { orderedPage, type PageQuery } from '../page-query.js';
+import { prepareQuery } from '../prepared-query.js';
 import type { NewUserRow, UserRow, UserUpdate } from '../schema.js';
+
+/** What a verification needs of a person before the work: who, whether active, whether locked. */
+const GATE = ['id', 'status', 'locked_until'] as const;
+
+/** A person as `gateByUsername` and `gateById` read them. */
+export type UserGate = Pick<UserRow, (typeof GATE)[number]>;
+
+/** The queries of the validation hot path, compiled once (see prepared-query.ts). */
+const hot = {
+  byId: prepareQuery((db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id)),
+  byUsernameLower: prepareQuery((db, lower: string) =>
+    db.selectFrom('users').selectAll().where('username_lower', '=', lower),
+  ),
+  gateByUsernameLower: prepareQuery((db, lower: string) =>
+    db.selectFrom('users').select(GATE).where('username_lower', '=', lower),
+  ),
+  gateById: prepareQuery((db, id: string) => db.selectFrom('users').select(GATE).where('id', '=', id)),
+  recordFailure: prepareQuery((db, id: string, now: number) =>
+    db
+      .updateTable('users')
+      .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), updated_at: now }))
+      .where('id', '=', id)
+      .returning('failed_attempts'),
+  ),
+  setLockedUntil: prepareQuery((db, id: string, until: number | null) =>
+    db.updateTable('users').set({ locked_until: until }).where('id', '=', id),
+  ),
+  resetFailures: prepareQuery((db, id: string) =>
+    db
+      .updateTable('users')
+      .set({ failed_attempts: 0, locked_until: null })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('failed_attempts', '>', 0), eb('locked_until', 'is not', null)])),
+  ),
+  throttle: prepareQuery((db, id: string) =>
+    db.selectFrom('users').select(['failed_attempts', 'locked_until', 'status']).where('id', '=', id),
+  ),
+  throttleForUpdate: prepareQuery((db, id: string) =>
+    db
+      .selectFrom('users')
+      .select(['failed_attempts', 'locked_until', 'status'])
+      .where('id', '=', id)
+      .forUpdate(),
+  ),
+};
 
 /** People. */
 export const usersRepo = {
   byId(db: Db, id: string): Promise<UserRow | undefined> {
-    return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return hot.byId.first(db, id);
   },
 
   /** Case-insensitive: usernames are unique regardless of case. */
   byUsername(db: Db, username: string): Promise<UserRow | undefined> {
-    return db
-      .selectFrom('users')
-      .selectAll()
-      .where('username_lower', '=', username.toLowerCase())
-      .executeTakeFirst();
+    return hot.byUsernameLower.first(db, username.toLowerCase());
+  },
+
+  /** `byUsername` narrowed to what a verification checks first (a hot path: fewer columns to read). */
+  gateByUsername(db: Db, username: string): Promise<UserGate | undefined> {
+    return hot.gateByUsernameLower.first(db, username.toLowerCase());
+  },
+
+  /** `byId` narrowed like `gateByUsername`. */
+  gateById(db: Db, id: string): Promise<UserGate | undefined> {
+    return hot.gateById.first(db, id);
   },
 
   async insert(db: Db, row: NewUserRow): Promise<void> {
@@ -60,36 +112,22 @@ export const usersRepo = {
    * row lock (PostgreSQL) or the write lock (SQLite), so concurrent failures all count.
    */
   async recordFailure(db: Db, id: string, now: number): Promise<number> {
-    const r = await db
-      .updateTable('users')
-      .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), updated_at: now }))
-      .where('id', '=', id)
-      .returning('failed_attempts')
-      .executeTakeFirst();
+    const r = await hot.recordFailure.first(db, id, now);
     return r?.failed_attempts ?? 0;
   },
 
   async setLockedUntil(db: Db, id: string, until: number | null): Promise<void> {
-    await db.updateTable('users').set({ locked_until: until }).where('id', '=', id).execute();
+    await hot.setLockedUntil.run(db, id, until);
   },
 
   /** Clears the failure count after a success (no write when it is already clear). */
   async resetFailures(db: Db, id: string): Promise<void> {
-    await db
-      .updateTable('users')
-      .set({ failed_attempts: 0, locked_until: null })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('failed_attempts', '>', 0), eb('locked_until', 'is not', null)]))
-      .execute();
+    await hot.resetFailures.run(db, id);
   },
 
   /** The throttle state, read inside a write transaction (locking the row on PostgreSQL). */
   throttleForUpdate(db: Db, id: string, rowLocks: boolean) {
-    const q = db
-      .selectFrom('users')
-      .select(['failed_attempts', 'locked_until', 'status'])
-      .where('id', '=', id);
-    return (rowLocks ? q.forUpdate() : q).executeTakeFirst();
+    return (rowLocks ? hot.throttleForUpdate : hot.throttle).first(db, id);
   },
 
   /** A person SCIM still shows (not deleted), locked for the rest of the transaction on PostgreSQL. */
@@ -147,5 +185,48 @@ export const usersRepo = {
       }))
       .where('id', '=', id)
       .execute();
+  },
+  /** Many people by id (bulk paths), in one query per 500 ids. */
+  async byIds(db: Db, ids: readonly string[]): Promise<UserRow[]> {
+    const out: UserRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      out.push(
+        ...(await db
+          .selectFrom('users')
+          .selectAll()
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute()),
+      );
+    }
+    return out;
+  },
+  /** Inserts many people in multi-row statements (the CSV import). */
+  async insertMany(db: Db, rows: readonly NewUserRow[]): Promise<void> {
+    // 23 columns a row: 200 rows stay under SQLite's 32766 and PostgreSQL's 65535 parameters.
+    for (let i = 0; i < rows.length; i += 200)
+      await db
+        .insertInto('users')
+        .values(rows.slice(i, i + 200))
+        .execute();
+  },
+
+  /** People by externalId (bulk matching), in one query per 500. */
+  async byExternalIds(db: Db, externalIds: readonly string[]): Promise<UserRow[]> {
+    const out: UserRow[] = [];
+    for (let i = 0; i < externalIds.length; i += 500) {
+      const part = externalIds.slice(i, i + 500);
+      out.push(...(await db.selectFrom('users').selectAll().where('external_id', 'in', part).execute()));
+    }
+    return out;
+  },
+
+  /** People by username, any case (bulk matching), in one query per 500. */
+  async byUsernames(db: Db, usernames: readonly string[]): Promise<UserRow[]> {
+    const out: UserRow[] = [];
+    for (let i = 0; i < usernames.length; i += 500) {
+      const part = usernames.slice(i, i + 500).map((u) => u.toLowerCase());
+      out.push(...(await db.selectFrom('users').selectAll().where('username_lower', 'in', part).execute()));
+    }
+    return out;
   },
 };

@@ -1,0 +1,138 @@
+import { humanDate } from '../sso/pages/page-parts.js';
+import { html, page, raw } from '../web/html.js';
+import type { LinkRefusal } from './invitation-service.js';
+
+/** What every invitation page knows. */
+export interface EnrolPageContext {
+  org: string;
+  helpdesk: string;
+  nonce: string;
+  /** The link's own path, `/enroll/{token}`: forms post to its steps. */
+  base: string;
+}
+
+/** A rendered page and its status. */
+export interface EnrolPage {
+  status: number;
+  html: string;
+}
+
+/**
+ * Another way to enrol offered on the invitation page, beside the authenticator app: the
+ * passkey ceremony adds itself here (its button's name must contain "passkey", CONTRACT.md).
+ */
+export interface ExtraMethod {
+  /** The button's text, e.g. "Set up a passkey". */
+  label: string;
+  /** The step under the link the button posts to, e.g. `passkey`. */
+  action: string;
+}
+
+function framed(pc: EnrolPageContext, title: string, body: string, status = 200): EnrolPage {
+  return { status, html: page(title, pc.org, body, { nonce: pc.nonce }) };
+}
+
+function form(pc: EnrolPageContext, action: string, inner: string): string {
+  return html`<form method="post" action="${pc.base}/${action}">${raw(inner)}</form>`;
+}
+
+const CONFIRM_FIELDS = html`<label for="code">Code from the app</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required autofocus>
+<button type="submit">Confirm</button>`;
+
+/** The link's first page: why, by when, and the ways to enrol. */
+export function landingPage(
+  pc: EnrolPageContext,
+  opts: { name: string; deadline: number; phishingResistant: boolean; extra: readonly ExtraMethod[] },
+): EnrolPage {
+  const passkeyNote = opts.phishingResistant
+    ? html`<p class="muted">Your access also asks for a passkey. Set up the app now to sign in; add a passkey from your account page afterwards.</p>`
+    : '';
+  const extra = opts.extra
+    .map((m) => form(pc, m.action, html`<button type="submit">${m.label}</button>`))
+    .join('');
+  const body = html`<h1>Set up two-step verification</h1>
+<p>Hello ${opts.name}. ${pc.org} asks for a second factor when you sign in. Please set one up before ${humanDate(opts.deadline)}.</p>
+${raw(extra)}
+<p>With an authenticator app on your phone (Microsoft Authenticator, Google Authenticator, FreeOTP, …):</p>
+${raw(form(pc, 'totp', html`<button type="submit">Set up an authenticator app</button>`))}
+${raw(passkeyNote)}
+<p class="muted">This link is personal and works once.</p>`;
+  return framed(pc, 'Set up two-step verification', body);
+}
+
+/** The QR code and the manual key (shown this once), and the first code that confirms them. */
+export function qrPage(pc: EnrolPageContext, opts: { qrCode: string; secret: string }): EnrolPage {
+  const grouped = opts.secret.replace(/(.{4})/g, '$1 ').trim();
+  const body = html`<h1>Scan this code</h1>
+<p>Open your authenticator app, add an account, and scan the QR code.</p>
+<img class="qr" src="${opts.qrCode}" alt="QR code to add ${pc.org} to your authenticator app">
+<p class="muted">Cannot scan? Enter this key in the app instead:</p>
+<p><code>${grouped}</code></p>
+${raw(form(pc, 'confirm', CONFIRM_FIELDS))}`;
+  return framed(pc, 'Scan this code', body);
+}
+
+/** After a wrong or missing code: try again, or start over with a new QR code. */
+export function confirmAgainPage(pc: EnrolPageContext, opts: { error: string; status: number }): EnrolPage {
+  const body = html`<h1>Confirm your authenticator app</h1>
+<p class="error" role="alert">${opts.error}</p>
+<p>Enter the code your authenticator app now shows for ${pc.org}.</p>
+${raw(form(pc, 'confirm', CONFIRM_FIELDS))}
+<p class="muted">Lost the key, or the app shows no code?</p>
+${raw(form(pc, 'totp', html`<button type="submit" class="link">Start over with a new QR code</button>`))}`;
+  return framed(pc, 'Confirm your authenticator app', body, opts.status);
+}
+
+/** Done: the recovery codes, shown this once. */
+export function donePage(pc: EnrolPageContext, opts: { recoveryCodes: readonly string[] }): EnrolPage {
+  const codes = opts.recoveryCodes.map((c) => html`<li><code>${c}</code></li>`).join('');
+  const body = html`<h1>Two-step verification is set up</h1>
+<p>From now on you sign in with your password and a code from your authenticator app.</p>
+<h2>Your recovery codes</h2>
+<p>Each works once if you lose your phone. Save them somewhere safe now: they are shown only this once.</p>
+<ul>${raw(codes)}</ul>`;
+  return framed(pc, 'Two-step verification is set up', body);
+}
+
+const REFUSALS: Record<LinkRefusal, { status: number; title: string; message: string }> = {
+  unknown: {
+    status: 404,
+    title: 'This link is not valid',
+    message: 'This enrolment link is not valid. Check that you opened the whole link from the mail.',
+  },
+  used: {
+    status: 410,
+    title: 'This link was already used',
+    message: 'This enrolment link was already used. Each link works once.',
+  },
+  expired: { status: 410, title: 'This link has expired', message: 'This enrolment link has expired.' },
+  done: {
+    status: 410,
+    title: 'This link is no longer needed',
+    message: 'This enrolment link is no longer valid: the set-up it was for is complete or no longer needed.',
+  },
+  has_factor: {
+    status: 409,
+    title: 'You already have a second factor',
+    message:
+      'Your account already has a second factor, so this link cannot add another one. Sign in and manage your factors from your account page.',
+  },
+};
+
+/** A link that cannot be used: what happened and what to do (never which of the reasons applies to someone else's link). */
+export function refusedPage(pc: EnrolPageContext, why: LinkRefusal): EnrolPage {
+  const r = REFUSALS[why];
+  const body = html`<h1>${r.title}</h1>
+<p class="error" role="alert">${r.message}</p>
+<p>If you still need to set up two-step verification, contact ${pc.helpdesk}.</p>`;
+  return framed(pc, r.title, body, r.status);
+}
+
+/** Something failed on our side. */
+export function failedPage(pc: EnrolPageContext, status: number): EnrolPage {
+  const body = html`<h1>Something went wrong</h1>
+<p class="error" role="alert">${status >= 500 ? 'Something went wrong on our side.' : 'The request was not valid.'}</p>
+<p>Open the link from the mail again, or contact ${pc.helpdesk}.</p>`;
+  return framed(pc, 'Something went wrong', body, status);
+}

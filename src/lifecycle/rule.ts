@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/** What a lifecycle rule reacts to. */
+export const RULE_TRIGGERS = ['joiner', 'mover', 'leaver'] as const;
+export type RuleTrigger = (typeof RULE_TRIGGERS)[number];
+
+/** Factor types a requirement may ask for (recovery codes and passes are never a requirement). */
+export const REQUIRABLE_TYPES = ['totp', 'hotp', 'webauthn'] as const;
+export type RequirableType = (typeof REQUIRABLE_TYPES)[number];
+
+/**
+ * What a rule does, as data (the `action` JSON of `lifecycle_rules`). Either or both of:
+ * - an enrolment requirement: `require` (the types that satisfy it), `phishingResistant`
+ *   (only a phishing-resistant factor counts), `graceDays` (the deadline), `reminders` (days
+ *   after the requirement opened), `escalateAfterDays` (day the manager is told; null: never);
+ * - `bindHardwareToken`: bind the first unassigned inventory token (of `tokenType` when given),
+ *   pending until its first code.
+ */
+export const ruleActionSchema = z
+  .strictObject({
+    require: z.array(z.enum(REQUIRABLE_TYPES)).min(1).max(3).optional(),
+    phishingResistant: z.boolean().default(false),
+    graceDays: z.number().int().min(0).max(365).default(14),
+    reminders: z.array(z.number().int().min(1).max(365)).max(10).default([]),
+    escalateAfterDays: z.number().int().min(1).max(365).nullable().default(null),
+    bindHardwareToken: z.boolean().default(false),
+    tokenType: z.enum(['totp', 'hotp']).optional(),
+  })
+  .refine((a) => a.require !== undefined || a.bindHardwareToken, {
+    message: 'an action must require an enrolment ("require") or bind a hardware token',
+  })
+  .refine((a) => !a.phishingResistant || a.require?.includes('webauthn'), {
+    message: 'a phishing-resistant requirement must accept "webauthn" (no other type is)',
+    path: ['require'],
+  })
+  .refine((a) => a.reminders.every((d) => d < a.graceDays), {
+    message: 'every reminder day must come before the deadline (graceDays)',
+    path: ['reminders'],
+  });
+export type RuleAction = z.output<typeof ruleActionSchema>;
+
+/** A rule as the evaluator reads it. */
+export interface Rule {
+  id: string;
+  name: string;
+  trigger: RuleTrigger;
+  /** A group name, `*` wildcards allowed, case-insensitive; null: everyone. */
+  groupName: string | null;
+  action: RuleAction;
+  enabled: boolean;
+}
+
+/** A rule as an admin posts it. */
+export const newRuleSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  // The leaver's actions are fixed (SECURITY.md: everything ends), so no rule may add to them.
+  trigger: z.enum(['joiner', 'mover'], {
+    error: 'trigger must be "joiner" or "mover" (the leaver always revokes everything; it takes no rules)',
+  }),
+  groupName: z.string().trim().min(1).max(200).nullable().default(null),
+  action: ruleActionSchema,
+  enabled: z.boolean().default(true),
+});
+export type NewRule = z.output<typeof newRuleSchema>;
+
+/** What an admin may change on a rule. */
+export const rulePatchSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  enabled: z.boolean().optional(),
+});
+
+/** Whether `group` matches the rule's pattern: case-insensitive, `*` matches any run of characters. */
+export function groupMatches(pattern: string, group: string): boolean {
+  const parts = pattern.toLowerCase().split('*');
+  const escaped = parts.map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`, 's').test(group.toLowerCase());
+}

@@ -1,0 +1,68 @@
+import type { Context } from '../context.js';
+import { metricsRepo } from '../store/repos/metrics.js';
+import { coverage } from './coverage.js';
+import type { DashboardSnapshot } from './dashboard-snapshot.js';
+import { enrolmentFunnel } from './enrolment-funnel.js';
+import { factorMix } from './factor-mix.js';
+import { failures } from './failures.js';
+import { resets } from './resets.js';
+import { timeToEnrol } from './time-to-enrol.js';
+
+/**
+ * How long a computed snapshot is served again (ms). /metrics is scraped often (every 15–60 s,
+ * by every Prometheus replica) and the figures are aggregates over whole tables, so one
+ * computation serves every scrape and dashboard view in this window. The cache only serves
+ * figures for people to read; nothing that decides security ever reads it.
+ */
+export const SNAPSHOT_TTL_MS = 15_000;
+const WEEK_MS = 7 * 86_400_000;
+
+/** The friction figures (DESIGN.md "Measure friction"), computed read-only from the store. */
+export class MetricsService {
+  private cached: { at: number; snapshot: Promise<DashboardSnapshot> } | undefined;
+
+  constructor(private readonly ctx: Context) {}
+
+  /**
+   * The dashboard snapshot, from the cache while it is younger than SNAPSHOT_TTL_MS; concurrent
+   * callers share one computation. A failed computation is not cached.
+   */
+  snapshot(): Promise<DashboardSnapshot> {
+    const now = this.ctx.clock.now();
+    if (this.cached && now - this.cached.at < SNAPSHOT_TTL_MS && now >= this.cached.at) {
+      return this.cached.snapshot;
+    }
+    const snapshot = this.compute(now);
+    const entry = { at: now, snapshot };
+    this.cached = entry;
+    snapshot.catch(() => {
+      if (this.cached === entry) this.cached = undefined;
+    });
+    return snapshot;
+  }
+
+  /** Computes every figure now, bypassing the cache. */
+  async compute(now: number = this.ctx.clock.now()): Promise<DashboardSnapshot> {
+    // The read connection sees committed data and never waits behind a write transaction.
+    const db = this.ctx.store.reader;
+    const byStatus = await metricsRepo.peopleByStatus(db);
+    const active = byStatus.active ?? 0;
+    const funnel = await enrolmentFunnel(db);
+    return {
+      generatedAt: new Date(now).toISOString(),
+      people: {
+        byStatus,
+        active,
+        joinersWeekOverWeek: await metricsRepo.joinersInWindows(db, now, WEEK_MS),
+      },
+      enrolment: funnel,
+      timeToEnrol: await timeToEnrol(db, now),
+      resets: await resets(db, now, active),
+      factors: await factorMix(db),
+      failures: await failures(db, now),
+      coverage: coverage(funnel),
+      jobs: await metricsRepo.jobsByState(db),
+      auditEvents: await metricsRepo.auditEventCount(db),
+    };
+  }
+}

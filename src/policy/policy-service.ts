@@ -1,0 +1,191 @@
+import type { Actor } from '../audit/audit-log.js';
+import type { Context } from '../context.js';
+import { newId } from '../crypto/random.js';
+import { AppError } from '../shared/errors.js';
+import type { Db } from '../store/open-store.js';
+import { groupsRepo } from '../store/repos/groups.js';
+import { policiesRepo } from '../store/repos/policies.js';
+import { policyExceptionsRepo } from '../store/repos/policy-exceptions.js';
+import { usersRepo } from '../store/repos/users.js';
+import { type Evaluation, evaluate } from './evaluate.js';
+import { explain } from './explain.js';
+import { builtInRules, type Policy, policyInputSchema, type Requirement } from './policy-model.js';
+import { toPolicy, toPolicyException } from './policy-view.js';
+
+/** The requirement for one decision, with its reasoning. */
+export interface RequirementFor {
+  requirement: Requirement;
+  evaluation: Evaluation;
+}
+
+/**
+ * Policies: CRUD (one transaction each, audited), and the one place every decision asks what is
+ * required of a person for an application (`requirementFor`), evaluated by the pure evaluator.
+ */
+export class PolicyService {
+  constructor(private readonly ctx: Context) {}
+
+  /** The baseline that applies where no default policy sets a rule (from the configuration). */
+  get baseline(): Requirement {
+    return builtInRules(this.ctx.config);
+  }
+
+  /** Every policy, by name. */
+  async list(): Promise<Policy[]> {
+    return (await policiesRepo.list(this.ctx.store.reader)).map(toPolicy);
+  }
+
+  /** One policy, or NOT_FOUND. */
+  async get(id: string): Promise<Policy> {
+    const row = await policiesRepo.byId(this.ctx.store.reader, id);
+    if (!row) throw new AppError('NOT_FOUND', `no policy with id ${id}`);
+    return toPolicy(row);
+  }
+
+  /** Creates a policy; CONFLICT when the name is taken. */
+  async create(actor: Actor, body: unknown): Promise<Policy> {
+    const input = policyInputSchema.parse(body);
+    const now = this.ctx.clock.now();
+    const id = newId();
+    return this.ctx.store.transaction(async (trx) => {
+      await this.nameFree(trx, input.name, null);
+      await this.insertOnce(trx, {
+        id,
+        name: input.name,
+        target_kind: input.targetKind,
+        target: input.target,
+        rules: JSON.stringify(input.rules),
+        priority: input.priority,
+        override: input.override ? 1 : 0,
+        enabled: input.enabled ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+      });
+      await this.ctx.audit.append(trx, actor, {
+        action: 'policy.created',
+        subject: id,
+        details: { ...input },
+      });
+      return toPolicy((await policiesRepo.byId(trx, id))!);
+    });
+  }
+
+  /** Replaces a policy's contents (PUT); the old and new values go into the audit event. */
+  async update(actor: Actor, id: string, body: unknown): Promise<Policy> {
+    const input = policyInputSchema.parse(body);
+    const now = this.ctx.clock.now();
+    return this.ctx.store.transaction(async (trx) => {
+      const before = await policiesRepo.byId(trx, id);
+      if (!before) throw new AppError('NOT_FOUND', `no policy with id ${id}`);
+      await this.nameFree(trx, input.name, id);
+      const changed = await policiesRepo.update(trx, id, before.version, {
+        name: input.name,
+        target_kind: input.targetKind,
+        target: input.target,
+        rules: JSON.stringify(input.rules),
+        priority: input.priority,
+        override: input.override ? 1 : 0,
+        enabled: input.enabled ? 1 : 0,
+        updated_at: now,
+      });
+      if (!changed) throw new AppError('CONFLICT', 'the policy changed meanwhile; read it again');
+      const { id: _id, version: _v, createdAt: _c, updatedAt: _u, ...old } = toPolicy(before);
+      await this.ctx.audit.append(trx, actor, {
+        action: 'policy.updated',
+        subject: id,
+        details: { before: old, after: input },
+      });
+      return toPolicy((await policiesRepo.byId(trx, id))!);
+    });
+  }
+
+  /** Deletes a policy; NOT_FOUND when there is none. */
+  async remove(actor: Actor, id: string): Promise<void> {
+    await this.ctx.store.transaction(async (trx) => {
+      const before = await policiesRepo.byId(trx, id);
+      if (!before || !(await policiesRepo.remove(trx, id))) {
+        throw new AppError('NOT_FOUND', `no policy with id ${id}`);
+      }
+      await this.ctx.audit.append(trx, actor, {
+        action: 'policy.deleted',
+        subject: id,
+        details: { name: before.name, targetKind: before.target_kind, target: before.target },
+      });
+    });
+  }
+
+  /**
+   * What is required of a person signing in to `clientId` (null: no application, e.g. the
+   * validation API). With `actor` it is a real decision: each exception that changed the
+   * requirement is audited as used (`policy.exception_used`).
+   */
+  async requirementFor(userId: string, clientId: string | null, actor?: Actor): Promise<RequirementFor> {
+    const db = this.ctx.store.reader;
+    const now = this.ctx.clock.now();
+    const groups = await groupsRepo.namesOf(db, userId);
+    const [policies, exceptions] = await Promise.all([
+      this.list(),
+      policyExceptionsRepo.unexpiredFor(db, userId, groups, now),
+    ]);
+    const evaluation = evaluate({
+      userId,
+      groups,
+      clientId,
+      policies,
+      exceptions: exceptions.map(toPolicyException),
+      now,
+      baseline: this.baseline,
+    });
+    if (actor && evaluation.usedExceptions.length > 0) {
+      await this.ctx.store.transaction(async (trx) => {
+        for (const id of evaluation.usedExceptions) {
+          await this.ctx.audit.append(trx, actor, {
+            action: 'policy.exception_used',
+            subject: userId,
+            details: {
+              exception: id,
+              client: clientId,
+              waived: evaluation.exceptions.find((e) => e.id === id)?.waives,
+            },
+          });
+        }
+      });
+    }
+    return { requirement: evaluation.requirement, evaluation };
+  }
+
+  /** The explanation for a person (by id or userName) and an optional client: no decision, nothing audited. */
+  async explainFor(user: string, clientId: string | null) {
+    const db = this.ctx.store.reader;
+    const row = (await usersRepo.byId(db, user)) ?? (await usersRepo.byUsername(db, user));
+    if (!row) throw new AppError('NOT_FOUND', `no person ${user}`);
+    const { requirement, evaluation } = await this.requirementFor(row.id, clientId);
+    return {
+      userId: row.id,
+      username: row.username,
+      clientId,
+      requirement,
+      policies: evaluation.policies,
+      exceptions: evaluation.exceptions.map((e) => ({
+        ...e,
+        expiresAt: new Date(e.expiresAt).toISOString(),
+      })),
+      fields: evaluation.fields,
+      explanation: explain(evaluation),
+    };
+  }
+
+  /** Inserts; a concurrent create of the same name loses on the unique index as CONFLICT, not a 500. */
+  private async insertOnce(trx: Db, row: Parameters<typeof policiesRepo.insert>[1]): Promise<void> {
+    try {
+      await policiesRepo.insert(trx, row);
+    } catch (err) {
+      throw new AppError('CONFLICT', `a policy named ${row.name} exists`, { cause: String(err) });
+    }
+  }
+
+  private async nameFree(trx: Db, name: string, exceptId: string | null): Promise<void> {
+    const other = await policiesRepo.byName(trx, name);
+    if (other && other.id !== exceptId) throw new AppError('CONFLICT', `a policy named ${name} exists`);
+  }
+}

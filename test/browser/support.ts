@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
+import type { Dialect } from '../support/databases.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { freePort } from '../support/server-process.js';
+
+/** Debian's Chromium (never a downloaded browser), headless, with nothing that phones home. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * A runtime listening on a real port with PUBLIC_URL=http://localhost:PORT: a host name, since
+ * WebAuthn refuses IP addresses.
+ */
+export async function servedRuntime(dialect: Dialect): Promise<TestRuntime & { url: string }> {
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const rt = await createTestRuntime(dialect, { env: { PUBLIC_URL: url } });
+  const app = await rt.app();
+  await app.listen({ port, host: '127.0.0.1' });
+  return Object.assign(rt, { url });
+}
+
+/** A fresh browser context (its own cookies) and a page in it. */
+export async function freshPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+  // Fail fast with the locator named, well inside the test's own timeout.
+  context.setDefaultTimeout(8_000);
+  return context.newPage();
+}
+
+/** Options of a DevTools virtual authenticator (a platform passkey with UV unless told otherwise). */
+export interface VirtualAuthenticatorOptions {
+  /** Backup eligible and backed up: a synced passkey (swk, AAL2). Default false: device-bound. */
+  synced?: boolean;
+  isUserVerified?: boolean;
+}
+
+/** Adds a virtual FIDO2 authenticator to the page's tab; returns the CDP session and its id. */
+export async function addVirtualAuthenticator(
+  page: Page,
+  opts: VirtualAuthenticatorOptions = {},
+): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: opts.isUserVerified ?? true,
+      automaticPresenceSimulation: true,
+      defaultBackupEligibility: opts.synced ?? false,
+      defaultBackupState: opts.synced ?? false,
+    },
+  });
+  return { cdp, authenticatorId };
+}
+
+const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
+
+/** Saves a full-page screenshot to test-artifacts/screenshots/NAME.png (gitignored). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the browser is sent back to the relying party's redirect URI; returns that URL. */
+export async function callbackUrl(page: Page): Promise<string> {
+  await page.waitForURL(/\/cb\?/, { timeout: 15_000 });
+  return page.url();
+}
