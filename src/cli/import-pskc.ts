@@ -1,34 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readPskc } from '../authenticators/inventory/read-pskc.js';
 import { MAX_PSKC_BYTES } from '../authenticators/inventory/pskc-parse.js';
-import { AppError } from '../shared/errors.js';
 import { type Command, UsageError } from './command.js';
+import { readInputFile } from './read-input-file.js';
 import { withRuntime } from './with-runtime.js';
-
-/** Reads the file; an oversize one is refused before it is loaded (the reader's 5 MiB limit). */
-async function readContainer(file: string): Promise<string> {
-  let size: number;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error('not a regular file');
-    size = info.size;
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  if (size > MAX_PSKC_BYTES) {
-    throw new AppError(
-      'PSKC_INVALID',
-      `${file} is ${size} bytes; the limit is ${MAX_PSKC_BYTES} bytes (5 MiB)`,
-    );
-  }
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
-  }
-}
 
 /**
  * `import pskc FILE [--key-hex HEX | --password PW]`: imports hardware OTP tokens (RFC 6030)
@@ -47,7 +23,7 @@ export const importPskc: Command = async (io) => {
     throw new UsageError('give either --key-hex or --password, not both');
   }
   const file = positionals[0]!;
-  const tokens = readPskc(await readContainer(file), {
+  const tokens = readPskc(await readInputFile(file, MAX_PSKC_BYTES, 'PSKC_INVALID'), {
     keyHex: values['key-hex'],
     password: values.password,
   });

@@ -1,27 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ImportReport } from '../lifecycle/import/import-people.js';
-import { AppError } from '../shared/errors.js';
 import { type Command, UsageError } from './command.js';
+import { readInputFile } from './read-input-file.js';
 import { withRuntime } from './with-runtime.js';
 
 /** Largest file read (about a million people). */
 const MAX_BYTES = 256 * 1024 * 1024;
-
-async function readCsv(file: string): Promise<string> {
-  let size: number;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error('not a regular file');
-    size = info.size;
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  if (size > MAX_BYTES)
-    throw new AppError('VALIDATION_FAILED', `${file} is ${size} bytes; the limit is ${MAX_BYTES}`);
-  return readFile(file, 'utf8');
-}
 
 /** A progress bar on stderr, redrawn in place: only when stderr is a terminal. */
 function progressBar(): ((done: number, total: number) => void) | undefined {
@@ -56,7 +41,7 @@ export const importUsers: Command = async (io) => {
   });
   if (positionals.length !== 1) throw new UsageError('import users needs exactly one FILE.csv');
   const file = positionals[0]!;
-  const text = await readCsv(file);
+  const text = await readInputFile(file, MAX_BYTES, 'VALIDATION_FAILED');
   const dryRun = values['dry-run'] === true;
   const report = await withRuntime(io, (rt) =>
     rt.services.lifecycle.importPeople({ label: `cli:import ${basename(file)}` }, text, {
