@@ -1,26 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
+import { COMMON_GARBAGE, type GarbageBody } from './support/garbage.js';
 import { createTestRuntime, type TestRuntime } from './support/runtime.js';
 
-const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
-
 /** Bodies no route should ever answer with a 5xx. */
-const GARBAGE: Array<{ label: string; payload: string; type?: string }> = [
-  { label: 'not JSON', payload: '{"a":' },
-  { label: 'empty', payload: '' },
-  { label: 'null', payload: 'null' },
-  { label: 'array', payload: '[1,2,3]' },
-  { label: 'string', payload: '"text"' },
+const GARBAGE: GarbageBody[] = [
+  ...COMMON_GARBAGE,
   {
     label: 'wrong types',
     payload: '{"username":123,"code":[],"type":{},"userId":false,"reason":9,"name":null}',
   },
-  {
-    label: 'prototype pollution',
-    payload: '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}',
-  },
-  { label: 'deeply nested', payload: deep(5_000) },
   { label: 'oversize', payload: JSON.stringify({ name: 'x'.repeat(200_000) }) },
   {
     label: 'unicode junk',
