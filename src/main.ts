@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { auditExport } from './cli/audit-export.js';
 import { auditVerify } from './cli/audit-verify.js';
+import { backup } from './cli/backup.js';
 import { clientCreate } from './cli/client-create.js';
 import { type Command, EXIT, UsageError } from './cli/command.js';
 import { demo } from './cli/demo.js';
@@ -8,11 +9,16 @@ import { importPskc } from './cli/import-pskc.js';
 import { importUsers } from './cli/import-users.js';
 import { keysRotate } from './cli/keys-rotate.js';
 import { migrate } from './cli/migrate.js';
-import { serve } from './cli/serve.js';
 import { tokenCreate } from './cli/token-create.js';
 import { loadConfig } from './config.js';
 import { AppError } from './shared/errors.js';
 import { createLogger } from './shared/logger.js';
+
+/**
+ * `serve` loads the HTTP faces (and with them oidc-provider, which warns on Node 20) only when
+ * it runs, so the other commands start without them.
+ */
+const serve: Command = async (io) => (await import('./cli/serve.js')).serve(io);
 
 /** Every command, by its words on the command line. */
 const COMMANDS: Record<string, Command> = {
@@ -25,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   'import pskc': importPskc,
   'import users': importUsers,
   'keys rotate': keysRotate,
+  backup,
   demo,
 };
 
@@ -41,6 +48,7 @@ const USAGE = `usage: portcullis <command>
   import users FILE.csv [--dry-run]      create or update people from a CSV (header names the columns);
                                          --dry-run prints what would change and writes nothing
   keys rotate                            new data key; re-seal every stored secret under it
+  backup FILE                            online copy of a SQLite database into FILE (PostgreSQL: pg_dump)
   demo [--people N] [--seed S]           fill an empty database with a demo organisation (default 2000 people)`;
 
 /** Parses the command line, runs one command, and returns its exit code. */

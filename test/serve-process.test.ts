@@ -48,6 +48,8 @@ describe('serve on a fresh data directory', () => {
       );
       expect(cli.code).toBe(0);
       expect(cli.stdout).toMatch(/^pcs_[\w-]{43}\n$/);
+      // Only `serve` loads oidc-provider, so its Node 20 runtime warning never reaches other commands.
+      expect(cli.stderr).not.toContain('Unsupported runtime');
       const auditor = cli.stdout.trim();
       expect(
         (await fetch(`${server.url}/api/v1/users`, { headers: { authorization: `Bearer ${auditor}` } }))

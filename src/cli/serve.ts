@@ -13,6 +13,8 @@ export const serve: Command = async ({ config, logger }) => {
   worker.start();
   // Reminders are a self-renewing job chain; this restarts it if a run ever gave up.
   await rt.services.lifecycle.scheduleSweep();
+  // Housekeeping (retention, expiry) is an hourly self-renewing job chain too.
+  await rt.services.housekeeping.schedule();
   if (link) {
     // One plain line, easy to find among JSON logs; before "serving", so whoever waits for that has it.
     process.stdout.write(

@@ -1,5 +1,6 @@
 import { humanDate } from '../sso/pages/page-parts.js';
 import { html, page, raw } from '../web/html.js';
+import { passkeyButton, passkeyScripts } from '../web/passkey-script.js';
 import type { LinkRefusal } from './invitation-service.js';
 
 /** What every invitation page knows. */
@@ -26,6 +27,8 @@ export interface ExtraMethod {
   label: string;
   /** The step under the link the button posts to, e.g. `passkey`. */
   action: string;
+  /** A WebAuthn registration: the button runs the ceremony with options from this step first. */
+  passkeyOptions?: string;
 }
 
 function framed(pc: EnrolPageContext, title: string, body: string, status = 200): EnrolPage {
@@ -43,17 +46,41 @@ const CONFIRM_FIELDS = html`<label for="code">Code from the app</label>
 /** The link's first page: why, by when, and the ways to enrol. */
 export function landingPage(
   pc: EnrolPageContext,
-  opts: { name: string; deadline: number; phishingResistant: boolean; extra: readonly ExtraMethod[] },
+  opts: {
+    name: string;
+    deadline: number;
+    phishingResistant: boolean;
+    extra: readonly ExtraMethod[];
+    /** Why the last attempt did not work (a passkey refused). */
+    error?: string;
+  },
 ): EnrolPage {
-  const passkeyNote = opts.phishingResistant
-    ? html`<p class="muted">Your access also asks for a passkey. Set up the app now to sign in; add a passkey from your account page afterwards.</p>`
-    : '';
+  const withPasskey = opts.extra.some((m) => m.passkeyOptions);
+  const passkeyNote =
+    opts.phishingResistant && !withPasskey
+      ? html`<p class="muted">Your access also asks for a passkey. Set up the app now to sign in; add a passkey from your account page afterwards.</p>`
+      : '';
   const extra = opts.extra
-    .map((m) => form(pc, m.action, html`<button type="submit">${m.label}</button>`))
+    .map((m) =>
+      m.passkeyOptions
+        ? form(
+            pc,
+            m.action,
+            passkeyButton({
+              mode: 'register',
+              label: m.label,
+              optionsUrl: `${pc.base}/${m.passkeyOptions}`,
+              // The link's token in the URL is the credential and stands for the CSRF token.
+              optionsCsrf: 'link',
+            }),
+          )
+        : form(pc, m.action, html`<button type="submit">${m.label}</button>`),
+    )
     .join('');
+  const error = opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : '';
   const body = html`<h1>Set up two-step verification</h1>
 <p>Hello ${opts.name}. ${pc.org} asks for a second factor when you sign in. Please set one up before ${humanDate(opts.deadline)}.</p>
-${raw(extra)}
+${raw(error)}${raw(extra)}${raw(withPasskey ? passkeyScripts(pc.nonce) : '')}
 <p>With an authenticator app on your phone (Microsoft Authenticator, Google Authenticator, FreeOTP, …):</p>
 ${raw(form(pc, 'totp', html`<button type="submit">Set up an authenticator app</button>`))}
 ${raw(passkeyNote)}
@@ -85,10 +112,14 @@ ${raw(form(pc, 'totp', html`<button type="submit" class="link">Start over with a
 }
 
 /** Done: the recovery codes, shown this once. */
-export function donePage(pc: EnrolPageContext, opts: { recoveryCodes: readonly string[] }): EnrolPage {
+export function donePage(
+  pc: EnrolPageContext,
+  opts: { recoveryCodes: readonly string[]; passkey?: boolean },
+): EnrolPage {
   const codes = opts.recoveryCodes.map((c) => html`<li><code>${c}</code></li>`).join('');
+  const how = opts.passkey ? 'your passkey' : 'your password and a code from your authenticator app';
   const body = html`<h1>Two-step verification is set up</h1>
-<p>From now on you sign in with your password and a code from your authenticator app.</p>
+<p>From now on you sign in with ${how}.</p>
 <h2>Your recovery codes</h2>
 <p>Each works once if you lose your phone. Save them somewhere safe now: they are shown only this once.</p>
 <ul>${raw(codes)}</ul>`;

@@ -34,9 +34,14 @@ export async function enrolRoutes(
   extra: readonly ExtraMethod[] = [],
 ): Promise<void> {
   const { config } = ctx;
+  // The passkey ceremony joins the app when passkeys can work here (CONTRACT.md: its name says "passkey").
+  const methods: readonly ExtraMethod[] = invitations.passkeys
+    ? [{ label: 'Set up a passkey', action: 'passkey', passkeyOptions: 'passkey-options' }, ...extra]
+    : extra;
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 4 * 1024 },
+    // A passkey's registration answer (JSON in a form field) needs more room than a code.
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
     (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
 
@@ -62,22 +67,51 @@ export async function enrolRoutes(
     return send(reply, pc, failedPage(pc, status));
   });
 
+  const landing = (pc: EnrolPageContext, link: UsableLink, error?: string) =>
+    landingPage(pc, {
+      name: nameOf(link.person),
+      deadline: link.requirement.deadline,
+      phishingResistant: link.requirement.phishing_resistant === 1,
+      extra: methods,
+      ...(error ? { error } : {}),
+    });
+
   app.get('/enroll/:token', async (request, reply) => {
     const token = tokenOf(request);
     const pc = pageContext(token);
     const checked = await invitations.check(token);
     if (!checked.ok) return send(reply, pc, refusedPage(pc, checked.why));
-    const { person, requirement } = checked.link;
-    return send(
-      reply,
-      pc,
-      landingPage(pc, {
-        name: nameOf(person),
-        deadline: requirement.deadline,
-        phishingResistant: requirement.phishing_resistant === 1,
-        extra,
-      }),
-    );
+    return send(reply, pc, landing(pc, checked.link));
+  });
+
+  // The passkey ceremony: its options (JSON for the page's script), then the browser's answer.
+  app.post('/enroll/:token/passkey-options', async (request, reply) => {
+    const r = await invitations.passkeyOptions(tokenOf(request));
+    if (!r.ok) return reply.code(r.why === 'unknown' ? 404 : 410).send({ error: 'this link cannot be used' });
+    return reply.send(r.start);
+  });
+
+  app.post('/enroll/:token/passkey', async (request, reply) => {
+    const token = tokenOf(request);
+    const pc = pageContext(token);
+    const checked = await invitations.check(token);
+    if (!checked.ok) return send(reply, pc, refusedPage(pc, checked.why));
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const r = await invitations.registerPasskey(actor(request, checked.link), token, body);
+    switch (r.kind) {
+      case 'enrolled':
+        return send(reply, pc, donePage(pc, { ...r, passkey: true }));
+      case 'passkey_failed': {
+        const page = landing(
+          pc,
+          checked.link,
+          'The passkey was not added. Try again, or set up an authenticator app instead.',
+        );
+        return send(reply, pc, { ...page, status: 400 });
+      }
+      case 'refused':
+        return send(reply, pc, refusedPage(pc, r.why));
+    }
   });
 
   app.post('/enroll/:token/totp', async (request, reply) => {

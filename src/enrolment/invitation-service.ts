@@ -8,8 +8,10 @@ import { authenticatorsRepo } from '../store/repos/authenticators.js';
 import { enrolmentInvitationsRepo } from '../store/repos/enrolment-invitations.js';
 import { enrolmentRequirementsRepo } from '../store/repos/enrolment-requirements.js';
 import { usersRepo } from '../store/repos/users.js';
+import type { Db } from '../store/open-store.js';
 import type { EnrolmentInvitationRow, EnrolmentRequirementRow, UserRow } from '../store/schema.js';
 import type { ValidationService } from '../verification/validation-service.js';
+import type { CeremonyStart, WebAuthnService } from '../webauthn/webauthn-service.js';
 import { isTokenShaped } from './invitation-token.js';
 
 /** Why a link cannot be used (each is its own page: 404 for unknown, 410 for the rest, 409 has_factor). */
@@ -32,6 +34,18 @@ export type ConfirmOutcome =
   | { kind: 'not_started' }
   | { kind: 'refused'; why: LinkRefusal };
 
+/** The outcome of registering a passkey from the link. */
+export type PasskeyOutcome =
+  | { kind: 'enrolled'; recoveryCodes: string[] }
+  | { kind: 'passkey_failed' }
+  | { kind: 'refused'; why: LinkRefusal };
+
+/** The link was used by another tab while a passkey was being stored: the passkey is not kept. */
+class LinkUsedMeanwhile extends Error {}
+
+/** Passkey challenges of a link are bound to it: no sign-in or other link can answer them. */
+const bindingOf = (invitation: EnrolmentInvitationRow) => `enrolment-link:${invitation.id}`;
+
 /**
  * Enrolment through an invitation link (`/enroll/{token}`): the link stands in for a password
  * for one thing only, binding a person's FIRST second factor, once, before the deadline. It is
@@ -48,8 +62,17 @@ export type ConfirmOutcome =
 export class InvitationService {
   constructor(
     private readonly ctx: Context,
-    private readonly deps: { authenticators: AuthenticatorService; validation: ValidationService },
+    private readonly deps: {
+      authenticators: AuthenticatorService;
+      validation: ValidationService;
+      webauthn?: WebAuthnService;
+    },
   ) {}
+
+  /** Whether the link page can offer a passkey (PUBLIC_URL is a host name). */
+  get passkeys(): boolean {
+    return this.deps.webauthn?.available === true;
+  }
 
   /** Whether the link may be used now, and by whom. */
   async check(token: string): Promise<LinkCheck> {
@@ -109,6 +132,59 @@ export class InvitationService {
     return { kind: 'enrolled', recoveryCodes: codes.codes as string[] };
   }
 
+  /** The registration ceremony's options for the link's person, with a challenge bound to the link. */
+  async passkeyOptions(
+    token: string,
+  ): Promise<{ ok: true; start: CeremonyStart<unknown> } | { ok: false; why: LinkRefusal }> {
+    const checked = await this.check(token);
+    if (!checked.ok) return checked;
+    const { invitation, person } = checked.link;
+    if (!this.deps.webauthn?.available) return { ok: false, why: 'unknown' };
+    const start = await this.deps.webauthn.registrationOptions(bindingOf(invitation), {
+      id: person.id,
+      username: person.username,
+      displayName: person.display_name,
+    });
+    return { ok: true, start };
+  }
+
+  /**
+   * Registers the passkey the browser made and uses the link up in the same transaction (so a
+   * passkey is kept only with the one use of the link); an app issued from the link before is
+   * withdrawn; recovery codes follow, shown once.
+   */
+  async registerPasskey(
+    actor: Actor,
+    token: string,
+    body: { challengeId?: unknown; response?: unknown },
+  ): Promise<PasskeyOutcome> {
+    const checked = await this.check(token);
+    if (!checked.ok) return { kind: 'refused', why: checked.why };
+    const { invitation, person } = checked.link;
+    if (!this.deps.webauthn?.available) return { kind: 'refused', why: 'unknown' };
+    let registered: Awaited<ReturnType<WebAuthnService['register']>>;
+    try {
+      registered = await this.deps.webauthn.register(actor, {
+        userId: person.id,
+        binding: bindingOf(invitation),
+        challengeId: typeof body.challengeId === 'string' ? body.challengeId : '',
+        response: body.response,
+        name: 'Passkey',
+        alsoInTransaction: async (trx, authenticatorId) => {
+          if (!(await this.useUp(trx, actor, invitation, authenticatorId))) throw new LinkUsedMeanwhile();
+        },
+      });
+    } catch (err) {
+      if (err instanceof LinkUsedMeanwhile) return { kind: 'refused', why: 'used' };
+      throw err;
+    }
+    if (!registered.ok) return { kind: 'passkey_failed' };
+    if (invitation.authenticator_id)
+      await this.abandon(actor, invitation.authenticator_id, 'passkey enrolled instead');
+    const codes = await this.deps.authenticators.issue(actor, person.id, { type: 'recovery_codes' });
+    return { kind: 'enrolled', recoveryCodes: codes.codes as string[] };
+  }
+
   /**
    * Uses the link up for an enrolment that completed with `authenticatorId`: true for exactly
    * one caller (a conditional UPDATE), with its audit event.
@@ -116,15 +192,23 @@ export class InvitationService {
   async complete(actor: Actor, token: string, authenticatorId: string): Promise<boolean> {
     const invitation = await enrolmentInvitationsRepo.byTokenHash(this.ctx.store.db, lookupHash(token));
     if (!invitation) return false;
-    return this.ctx.store.transaction(async (trx) => {
-      if (!(await enrolmentInvitationsRepo.consume(trx, invitation.id, this.ctx.clock.now()))) return false;
-      await this.ctx.audit.append(trx, actor, {
-        action: 'enrolment.invitation_used',
-        subject: invitation.user_id,
-        details: { invitationId: invitation.id, requirementId: invitation.requirement_id, authenticatorId },
-      });
-      return true;
+    return this.ctx.store.transaction((trx) => this.useUp(trx, actor, invitation, authenticatorId));
+  }
+
+  /** The conditional UPDATE that uses a link up, and its audit event, inside the caller's transaction. */
+  private async useUp(
+    trx: Db,
+    actor: Actor,
+    invitation: EnrolmentInvitationRow,
+    authenticatorId: string,
+  ): Promise<boolean> {
+    if (!(await enrolmentInvitationsRepo.consume(trx, invitation.id, this.ctx.clock.now()))) return false;
+    await this.ctx.audit.append(trx, actor, {
+      action: 'enrolment.invitation_used',
+      subject: invitation.user_id,
+      details: { invitationId: invitation.id, requirementId: invitation.requirement_id, authenticatorId },
     });
+    return true;
   }
 
   private async abandon(actor: Actor, authenticatorId: string, reason: string): Promise<void> {

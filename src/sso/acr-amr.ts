@@ -6,6 +6,14 @@
 /** NIST SP 800-63B authenticator assurance levels. */
 export type Aal = 1 | 2 | 3;
 
+/**
+ * The level a sign-in request needs before the person is known: none of its own. The floor every
+ * person needs (AAL2, a second factor for everyone) is policy data: the built-in baseline's
+ * `aal: 2` (policy-model.ts), raised by policies, lowered for a person only by an exception, and
+ * shown by explain. A request's `acr_values` still raise the level, and no exception lowers them.
+ */
+export const FLOOR_AAL: Aal = 1;
+
 /** The `acr` URI of each level. */
 export const ACR_BY_AAL: Readonly<Record<Aal, string>> = {
   1: 'http://idmanagement.gov/ns/assurance/aal/1',

@@ -1,33 +1,22 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Keyring } from '../crypto/keyring.js';
-import { lookupHash } from '../crypto/one-time-hash.js';
+import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/open-store.js';
 import { oidcClientsRepo } from '../store/repos/oidc-clients.js';
 import { oidcModelsRepo } from '../store/repos/oidc-models.js';
 import type { OidcModelRow } from '../store/schema.js';
+import { aalOfAcr } from './acr-amr.js';
 import { clientSecretAad } from './client-service.js';
+import { key, plausible } from './model-ids.js';
+import { type SessionLimits, sessionAlive } from './session-limits.js';
+import { STAMPS, type SessionStamps, stampsOf } from './session-stamps.js';
 
 /**
  * oidc-provider's clock is the system clock (token `exp`, session `loginTs`), so the expiry of
  * its artifacts follows it too; Portcullis' own rules keep reading ctx.clock.
  */
 const systemNow = () => Date.now();
-
-/**
- * Ids come from cookies, codes and tokens that anyone can send. One no model of ours could have
- * (a NUL byte, which PostgreSQL refuses in text, or an absurd length) is simply not found.
- */
-function plausible(id: unknown): id is string {
-  return typeof id === 'string' && id.length > 0 && id.length <= 512 && !id.includes('\0');
-}
-
-/**
- * Model ids are bearer values (an access or refresh token, a code, a session cookie), so they are
- * stored only as SHA-256 lookups: a database dump holds no usable token. Grant ids, which tokens
- * refer to, stay as they are in `grant_id`.
- */
-const key = (id: string) => lookupHash(id);
 
 /** The payload as stored: without its id (`jti`), and without the session cookie an interaction copies. */
 function forStorage(payload: AdapterPayload): AdapterPayload {
@@ -39,9 +28,20 @@ function forStorage(payload: AdapterPayload): AdapterPayload {
   return rest;
 }
 
+/**
+ * SSO sessions age on the runtime's clock (ctx.clock), not oidc-provider's: each stored session
+ * carries when its sign-in happened and when it was last used, in ms of that clock.
+ */
+export interface SessionAging {
+  clock: Clock;
+  limits: SessionLimits;
+}
+
 function toPayload(row: OidcModelRow | undefined, id?: string): AdapterPayload | undefined {
   if (!row) return undefined;
-  const payload = JSON.parse(row.payload) as AdapterPayload;
+  const { [STAMPS]: _stamps, ...payload } = JSON.parse(row.payload) as AdapterPayload & {
+    [STAMPS]?: SessionStamps;
+  };
   if (id !== undefined) payload.jti = id;
   return row.consumed_at === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
 }
@@ -55,13 +55,17 @@ class ModelAdapter implements Adapter {
     private readonly kind: string,
     private readonly store: Store,
     private readonly onReuse: OnReuse,
+    /** Set for sessions: their idle and overall limits are checked on this clock. */
+    private readonly aging?: SessionAging,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const stored: Record<string, unknown> = forStorage(payload);
+    if (this.aging) stored[STAMPS] = await this.stamp(id, payload);
     await oidcModelsRepo.upsert(this.store.db, {
       kind: this.kind,
       id: key(id),
-      payload: JSON.stringify(forStorage(payload)),
+      payload: JSON.stringify(stored),
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
@@ -72,12 +76,43 @@ class ModelAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!plausible(id)) return undefined;
-    return toPayload(await oidcModelsRepo.find(this.store.db, this.kind, key(id)), id);
+    return toPayload(this.alive(await oidcModelsRepo.find(this.store.db, this.kind, key(id))), id);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     if (!plausible(uid)) return undefined;
-    return toPayload(await oidcModelsRepo.findByUid(this.store.db, this.kind, uid));
+    return toPayload(this.alive(await oidcModelsRepo.findByUid(this.store.db, this.kind, uid)));
+  }
+
+  /**
+   * Every save of a session is a use of it (oidc-provider saves it on each request it serves):
+   * `seenAt` is now; `signedInAt` is kept while the stored sign-in (person and loginTs) is the
+   * same one, and is now for a new sign-in.
+   */
+  private async stamp(id: string, payload: AdapterPayload): Promise<SessionStamps> {
+    const now = this.aging!.clock.now();
+    if (!payload.accountId) return { seenAt: now };
+    const before = stampsOf(await oidcModelsRepo.find(this.store.db, this.kind, key(id)));
+    const same =
+      before?.signedInAt !== undefined &&
+      before.accountId === payload.accountId &&
+      before.loginTs === payload.loginTs;
+    return { signedInAt: same ? before.signedInAt : now, seenAt: now };
+  }
+
+  /** A session past its idle or overall limit on the runtime's clock is as good as gone. */
+  private alive(row: OidcModelRow | undefined): OidcModelRow | undefined {
+    if (!row || !this.aging) return row;
+    const s = stampsOf(row)!;
+    if (s.seenAt === undefined) return row;
+    const sec = (ms: number) => Math.floor(ms / 1000);
+    const live = sessionAlive(
+      this.aging.limits,
+      s.accountId ? aalOfAcr(s.acr) : 0,
+      { signedInAt: s.signedInAt === undefined ? undefined : sec(s.signedInAt), seenAt: sec(s.seenAt) },
+      sec(this.aging.clock.now()),
+    );
+    return live ? row : undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -162,7 +197,14 @@ class ClientAdapter implements Adapter {
 }
 
 /** The adapter factory oidc-provider calls once per model name; both dialects through the store. */
-export function storeAdapter(store: Store, keyring: Keyring, onReuse: OnReuse = () => {}): AdapterFactory {
+export function storeAdapter(
+  store: Store,
+  keyring: Keyring,
+  onReuse: OnReuse = () => {},
+  sessions?: SessionAging,
+): AdapterFactory {
   return (name) =>
-    name === 'Client' ? new ClientAdapter(store, keyring) : new ModelAdapter(name, store, onReuse);
+    name === 'Client'
+      ? new ClientAdapter(store, keyring)
+      : new ModelAdapter(name, store, onReuse, name === 'Session' ? sessions : undefined);
 }

@@ -4,6 +4,7 @@ import { newId, secureRandomBytes } from '../crypto/random.js';
 import { AppError } from '../shared/errors.js';
 import { oidcClientsRepo } from '../store/repos/oidc-clients.js';
 import { type ClientView, newClientSchema, toClientView, toOidcMetadata } from './client-metadata.js';
+import { refuseReservedClient } from './reserved-clients.js';
 
 /** The AAD that binds a sealed client secret to its client. */
 export function clientSecretAad(clientId: string): string {
@@ -19,8 +20,12 @@ export interface CreatedClient extends ClientView {
 export class ClientService {
   constructor(private readonly ctx: Context) {}
 
-  /** Registers a client from an admin API body (validated strictly before anything is written). */
+  /**
+   * Registers a client from an admin API body (validated strictly before anything is written);
+   * the built-in clients' ids are refused (409), as an id or a name.
+   */
   async create(actor: Actor, body: unknown): Promise<CreatedClient> {
+    refuseReservedClient(body);
     const input = newClientSchema.parse(body);
     const clientId = newId();
     // 256 bits: a bearer-strength secret; kept sealed because oidc-provider compares it in clear.

@@ -1,14 +1,10 @@
-import { interactionPolicy } from 'oidc-provider';
-import { type Aal, aalOfAcr, requiredAal } from './acr-amr.js';
+import type { interactionPolicy as InteractionPolicyModule } from 'oidc-provider';
+import { type Aal, aalOfAcr, FLOOR_AAL, requiredAal } from './acr-amr.js';
+import { policyReauthCheck, type ReauthDue } from './policy-reauth.js';
 import { pastOverallLimit, type SessionLimits } from './session-limits.js';
 
-const { base, Check } = interactionPolicy;
-
-/**
- * The level every sign-in needs at least: a second factor for everyone (AAL2), until the policy
- * issue brings per-group and per-application rules.
- */
-export const FLOOR_AAL: Aal = 2;
+// Importers of FLOOR_AAL (the policy services) keep working; it lives with the other levels.
+export { FLOOR_AAL };
 
 const epochNow = () => Math.floor(Date.now() / 1000);
 
@@ -19,12 +15,17 @@ const epochNow = () => Math.floor(Date.now() / 1000);
  * re-authentication limit.
  */
 export function signInPolicy(
+  /** oidc-provider's `interactionPolicy`, handed in by provider.ts: this file never loads oidc-provider itself (CLI commands stay free of it). */
+  { base, Check }: typeof InteractionPolicyModule,
   limits: SessionLimits,
   /** The level the person's policy requires for the client (a session below it signs in again). */
   policyAal: (accountId: string, clientId: string) => Promise<Aal> = async () => 1,
+  /** Whether the session is older than the client's policy re-authentication interval (policy-reauth.ts). */
+  reauthDue?: ReauthDue,
 ) {
   const policy = base();
   const login = policy.get('login')!;
+  if (reauthDue) login.checks.add(policyReauthCheck(Check, reauthDue));
   // The session's person is no longer active (findAccount refused them): sign in again.
   login.checks.add(
     new Check('account_inactive', 'the signed-in person is no longer active', (ctx) =>
@@ -46,6 +47,8 @@ export function signInPolicy(
       },
     ),
   );
+  // The session store already ends sessions past their limits on the runtime's clock (adapter.ts,
+  // SessionAging); this is the same overall limit on oidc-provider's own clock, as a backstop.
   login.checks.add(
     new Check('session_limit', 'the session is past its re-authentication limit', (ctx) => {
       const { session } = ctx.oidc;

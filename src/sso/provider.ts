@@ -1,11 +1,13 @@
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { type Configuration, interactionPolicy } from 'oidc-provider';
 import type { Context } from '../context.js';
 import type { IdentityService } from '../identity/identity-service.js';
 import type { GrantAudit } from './grant-audit.js';
 import { accountClientMetadata } from './account-client.js';
+import { consoleClientMetadata } from './console-client.js';
 import { type Aal, ACR_VALUES, aalOfAcr } from './acr-amr.js';
 import { storeAdapter } from './adapter.js';
 import { signInPolicy } from './interaction-policy.js';
+import type { ReauthDue } from './policy-reauth.js';
 import { findAccount, loadExistingGrant } from './provider-callbacks.js';
 import { renderProviderPage } from './provider-pages.js';
 import {
@@ -92,6 +94,8 @@ export function buildProvider(
     grantAudit: GrantAudit;
     /** The level the person's policy requires for a client (see signInPolicy). */
     policyAal?: (accountId: string, clientId: string) => Promise<Aal>;
+    /** Whether a session is older than a client's policy allows (see policy-reauth.ts). */
+    reauthDue?: ReauthDue;
   },
   keys: PrivateJwk[],
 ): Provider {
@@ -100,12 +104,22 @@ export function buildProvider(
   const limits = sessionLimits({ maxHours: config.sessionMaxHours, idleMinutes: config.sessionIdleMinutes });
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: https, signed: true };
   const provider = new Provider(config.publicUrl, {
-    adapter: storeAdapter(ctx.store, ctx.keyring, (grantId, accountId) => {
-      void deps.grantAudit.revoked(grantId, 'reuse', accountId, null);
-    }),
+    // Sessions end on the runtime's clock (idle and overall limits): see SessionAging.
+    adapter: storeAdapter(
+      ctx.store,
+      ctx.keyring,
+      (grantId, accountId) => {
+        void deps.grantAudit.revoked(grantId, 'reuse', accountId, null);
+      },
+      { clock: ctx.clock, limits },
+    ),
     jwks: { keys: keys as never },
-    // The self-service portal (/account) signs in through the provider as a first-party client.
-    clients: [accountClientMetadata(config.publicUrl) as never],
+    // The self-service portal (/account) and the admin console (/console) sign in through the
+    // provider as first-party clients.
+    clients: [
+      accountClientMetadata(config.publicUrl) as never,
+      consoleClientMetadata(config.publicUrl) as never,
+    ],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -167,7 +181,7 @@ export function buildProvider(
     },
     routes: Object.fromEntries(Object.entries(ROUTES).map(([k, v]) => [k, OIDC_PREFIX + v])),
     interactions: {
-      policy: signInPolicy(limits, deps.policyAal),
+      policy: signInPolicy(interactionPolicy, limits, deps.policyAal, deps.reauthDue),
       url: (_koa, interaction) => `/interaction/${interaction.uid}`,
     },
     loadExistingGrant,

@@ -3,6 +3,7 @@ import {
   NIST_SESSION_LIMITS,
   pastOverallLimit,
   refreshTokenTtlSeconds,
+  sessionAlive,
   sessionLimits,
   sessionTtlSeconds,
 } from './session-limits.js';
@@ -49,5 +50,18 @@ describe('session limits (NIST SP 800-63B)', () => {
     expect(refreshTokenTtlSeconds(l, 2, 0, 0)).toBe(24 * H);
     expect(refreshTokenTtlSeconds(l, 2, 0, 20 * H)).toBe(4 * H);
     expect(refreshTokenTtlSeconds(l, 3, 0, 20 * H)).toBe(0);
+  });
+
+  it('keeps a session alive within its idle and overall limits only', () => {
+    const l = sessionLimits();
+    const at = (signedInAt: number | undefined, seenAt: number) => ({ signedInAt, seenAt });
+    expect(sessionAlive(l, 2, at(0, 0), H - 1)).toBe(true);
+    expect(sessionAlive(l, 2, at(0, 0), H)).toBe(false);
+    expect(sessionAlive(l, 3, at(0, 0), 15 * 60 - 1)).toBe(true);
+    expect(sessionAlive(l, 3, at(0, 0), 15 * 60)).toBe(false);
+    expect(sessionAlive(l, 2, at(0, 24 * H - 60), 24 * H - 1)).toBe(true);
+    expect(sessionAlive(l, 2, at(0, 24 * H - 60), 24 * H)).toBe(false);
+    expect(sessionAlive(l, 3, at(0, 12 * H - 60), 12 * H)).toBe(false);
+    expect(sessionAlive(l, 0, at(undefined, 0), H - 1)).toBe(true);
   });
 });

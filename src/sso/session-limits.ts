@@ -66,3 +66,20 @@ export function refreshTokenTtlSeconds(
 ): number {
   return Math.max(0, authTime + limits[aal === 0 ? 2 : aal].maxSeconds - now);
 }
+
+/**
+ * Whether a session is still alive at `now` on the runtime's clock (seconds): used within the
+ * idle limit since `seenAt` and within the overall limit since `signedInAt` (absent before a
+ * sign-in: then only idleness ends it). This is the check that decides; oidc-provider's own
+ * expiry (its system clock) only ever ends a session sooner.
+ */
+export function sessionAlive(
+  limits: SessionLimits,
+  aal: Aal | 0,
+  stamps: { signedInAt: number | undefined; seenAt: number },
+  now: number,
+): boolean {
+  const limit = limits[aal === 0 ? 2 : aal];
+  if (now - stamps.seenAt >= limit.idleSeconds) return false;
+  return stamps.signedInAt === undefined || now - stamps.signedInAt < limit.maxSeconds;
+}

@@ -19,12 +19,16 @@ export interface SsoSession {
 export class SsoSessionReader {
   constructor(private readonly holder: ProviderHolder) {}
 
-  /** The signed-in session of this browser, or undefined (none, expired, signed out). */
+  /**
+   * The signed-in session of this browser, or undefined (none, past its idle or overall limit on
+   * the runtime's clock, signed out). Reading it is a use: its idle time starts again.
+   */
   async read(req: IncomingMessage, res: ServerResponse): Promise<SsoSession | undefined> {
     const provider = await this.holder.current();
     const koa = provider.createContext(req, res);
     const session = await provider.Session.get(koa);
     if (!session.accountId || session.loginTs === undefined) return undefined;
+    await session.persist();
     return {
       uid: session.uid,
       accountId: session.accountId,

@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
 import type { Services } from '../services.js';
 import { accountRoutes } from '../account/account-routes.js';
+import { consoleRoutes } from '../web/console/console-routes.js';
 import { passkeyAssetRoutes } from '../web/passkey-assets.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { mountProvider } from './mount-provider.js';
 import { SsoProtocol } from './protocol.js';
+import { policyReauthDue } from './policy-reauth.js';
 import { buildProvider } from './provider.js';
 import { ProviderHolder } from './provider-holder.js';
 import { SsoSessionReader } from './session-reader.js';
@@ -19,7 +21,16 @@ export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Se
   const { sso, identity } = services;
   await sso.signingKeys.ensure();
   const holder = new ProviderHolder(sso.signingKeys, ctx.clock, (keys) =>
-    buildProvider(ctx, { identity, grantAudit: sso.grantAudit, policyAal: sso.signIn.policyAal }, keys),
+    buildProvider(
+      ctx,
+      {
+        identity,
+        grantAudit: sso.grantAudit,
+        policyAal: sso.signIn.policyAal,
+        reauthDue: policyReauthDue(ctx, services.policy),
+      },
+      keys,
+    ),
   );
   await holder.current();
   await app.register(async (oidc) => mountProvider(oidc, holder, ctx.config.publicUrl));
@@ -42,5 +53,9 @@ export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Se
       sessions: new SsoSessionReader(holder),
       passkeys: services.webauthn.available,
     }),
+  );
+  // So does the admin console (see src/web/console), with MFA required and console roles.
+  await app.register(async (console) =>
+    consoleRoutes(console, { ctx, services, sessions: new SsoSessionReader(holder) }),
   );
 }

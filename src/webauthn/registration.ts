@@ -93,7 +93,8 @@ export async function finishRegistration(
   const authenticatorId = newId();
   try {
     const stored = await ctx.store.transaction(async (trx) => {
-      const person = await usersRepo.byId(trx, input.userId);
+      // Locked like any binding (see authenticators/issue-authenticator.ts): a racing leaver waits or wins.
+      const person = await usersRepo.byIdForUpdate(trx, input.userId, ctx.store.caps.rowLocks);
       if (person?.status !== 'active') return false;
       await authenticatorsRepo.insert(trx, {
         id: authenticatorId,

@@ -67,7 +67,12 @@ export class WebAuthnService {
    */
   async authenticationOptions(
     binding: string,
-    opts: { userId: string | null; userVerification: 'required' | 'preferred' },
+    opts: {
+      userId: string | null;
+      userVerification: 'required' | 'preferred';
+      /** Allow only device-bound (not backup-eligible) credentials: AAL3 needs one. */
+      deviceBoundOnly?: boolean;
+    },
   ): Promise<CeremonyStart<PublicKeyCredentialRequestOptionsJSON>> {
     const db = this.ctx.store.db;
     const now = this.ctx.clock.now();
@@ -77,7 +82,8 @@ export class WebAuthnService {
       userId: opts.userId,
       now,
     });
-    const allow = opts.userId ? await webauthnCredentialsRepo.usableForUser(db, opts.userId) : [];
+    const usable = opts.userId ? await webauthnCredentialsRepo.usableForUser(db, opts.userId) : [];
+    const allow = opts.deviceBoundOnly ? usable.filter((c) => c.backup_eligible === 0) : usable;
     const options = await generateAuthenticationOptions({
       rpID: this.rp.id,
       challenge: Buffer.from(issued.challenge, 'base64url'),

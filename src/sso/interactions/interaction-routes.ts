@@ -9,6 +9,7 @@ import type { PageContext } from '../pages/page-parts.js';
 import { newNonce } from '../pages/security-headers.js';
 import type { InteractionView, SsoProtocol } from '../protocol.js';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_CLIENT_NAME } from '../account-client.js';
+import { CONSOLE_CLIENT_ID, CONSOLE_CLIENT_NAME } from '../console-client.js';
 import { applyOutcome } from './apply-outcome.js';
 import { passkeyOptionsRoute } from './passkey-options-route.js';
 import { csrfToken, csrfValid } from './csrf.js';
@@ -61,7 +62,12 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
   async function pageContext(view: InteractionView, nonce: string): Promise<PageContext> {
     const clientName = await deps.clients.get(view.clientId).then(
       (c) => c.name,
-      () => (view.clientId === ACCOUNT_CLIENT_ID ? ACCOUNT_CLIENT_NAME : view.clientId),
+      () =>
+        view.clientId === ACCOUNT_CLIENT_ID
+          ? ACCOUNT_CLIENT_NAME
+          : view.clientId === CONSOLE_CLIENT_ID
+            ? CONSOLE_CLIENT_NAME
+            : view.clientId,
     );
     return {
       org: config.orgName,

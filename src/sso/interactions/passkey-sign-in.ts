@@ -63,6 +63,8 @@ export class PasskeySignIn {
       return this.webauthn.authenticationOptions(binding, {
         userId: state.person.id,
         userVerification: 'preferred',
+        // Only device-bound passkeys reach AAL3: a synced one is not even offered then.
+        deviceBoundOnly: state.requiredAal >= 3,
       });
     }
     if (step.name === 'enrol') {

@@ -5,6 +5,7 @@ import { ACR_BY_AAL, type UsedFactor } from '../acr-amr.js';
 import { type AvailableMethod, availableMethods } from './methods.js';
 import {
   afterEnrolment,
+  afterPasskeyFirst,
   afterPassword,
   afterSecondFactor,
   enrolInstead,
@@ -52,6 +53,17 @@ describe('sign-in flow', () => {
     const b = afterSecondFactor(a.state, totpFactor);
     expect(b.kind).toBe('finish');
     if (b.kind === 'finish') expect(b.assurance.acr).toBe(ACR_BY_AAL[2]);
+  });
+
+  it("a policy of AAL1 (an exception waiving the second factor) ends at the password; the request's level is not lowered", () => {
+    const waived = { ...facts([otp], -1), policyAal: 1 as const };
+    const a = afterPassword(startSignIn(1), waived);
+    expect(a.kind).toBe('finish');
+    if (a.kind === 'finish') expect(a.assurance).toMatchObject({ aal: 1, acr: ACR_BY_AAL[1], amr: ['pwd'] });
+    // The request asks for AAL2 (acr_values): the second factor is still asked for.
+    expect(afterPassword(startSignIn(2), waived).state.step).toMatchObject({ name: 'second_factor' });
+    // Without the waiver the baseline (policyAal 2) applies: overdue, refused.
+    expect(afterPassword(startSignIn(1), { ...facts([], -1), policyAal: 2 }).kind).toBe('refuse');
   });
 
   it('no factor inside the grace period → enrol now; after it → refused', () => {
@@ -152,5 +164,27 @@ describe('availableMethods', () => {
       NOW,
     );
     expect(methods).toEqual([]);
+  });
+
+  it('never lets a synced passkey stand for AAL3: offers a device-bound one, else unmet', () => {
+    const synced: UsedFactor = {
+      kind: 'authenticator',
+      type: 'webauthn',
+      amr: ['swk', 'user'],
+      maxAal: 2,
+      phishingResistant: true,
+      recoveryOnly: false,
+      multiFactor: true,
+    };
+    expect(afterPasskeyFirst(startSignIn(2), facts([{ ...passkey, aal: 2 }]), synced).kind).toBe('finish');
+    const onlySynced = afterPasskeyFirst(startSignIn(3), facts([{ ...passkey, aal: 2 }, otp]), synced);
+    expect(onlySynced).toMatchObject({ kind: 'unmet', reached: 2 });
+    const withDeviceBound = afterPasskeyFirst(startSignIn(3), facts([passkey, otp]), synced);
+    expect(withDeviceBound.kind).toBe('continue');
+    expect(withDeviceBound.state.step).toMatchObject({ name: 'second_factor', methods: ['passkey'] });
+    const deviceBound: UsedFactor = { ...synced, amr: ['hwk', 'user'], maxAal: 3 };
+    const done = afterSecondFactor(withDeviceBound.state, deviceBound);
+    expect(done.kind).toBe('finish');
+    if (done.kind === 'finish') expect(done.assurance.acr).toBe(ACR_BY_AAL[3]);
   });
 });

@@ -68,6 +68,8 @@ export function afterPassword(state: SignInState, facts: PersonFacts): Next {
     person: { id: facts.id, username: facts.username },
     factors: [{ kind: 'password' }],
   };
+  // The person's policy (e.g. an exception waiving the second factor) and the request ask for AAL1 only.
+  if (s.requiredAal === 1) return finish(s);
   const direct = facts.methods.filter((m) => !m.recoveryOnly);
   const withinGrace = facts.now < facts.enrolmentDeadline;
   const none = facts.methods.length === 0;
@@ -117,7 +119,24 @@ export function afterPasskeyFirst(state: SignInState, facts: PersonFacts, factor
     factors: [factor],
   };
   if (!facts.methods.some((m) => m.method === 'passkey')) return { kind: 'unmet', state: s, reached: 1 };
-  return finish(s);
+  const done = finish(s);
+  if (done.kind !== 'unmet') return done;
+  // A synced passkey is short of AAL3: offer the person's factors that reach it (a device-bound
+  // passkey); without one the level stays unmet, never silently lower.
+  const stronger = facts.methods.filter((m) => !m.recoveryOnly && m.aal >= s.requiredAal);
+  if (stronger.length === 0) return done;
+  return {
+    kind: 'continue',
+    state: {
+      ...s,
+      step: {
+        name: 'second_factor',
+        methods: stronger.map((m) => m.method),
+        canEnrolInstead: false,
+        deadline: null,
+      },
+    },
+  };
 }
 
 /** Inside the grace period, with nothing ever used: enrol a new factor instead of the half-done one. */

@@ -1,0 +1,106 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../support/databases.js';
+import { createPerson } from '../support/people.js';
+import type { TestRuntime } from '../support/runtime.js';
+import { authorize, relyingParty } from '../support/sso.js';
+import { addVirtualAuthenticator, callbackUrl, freshPage, launchChromium, servedRuntime } from './support.js';
+
+const ACR = (n: number) => `http://idmanagement.gov/ns/assurance/aal/${n}`;
+const MIN = 60_000;
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(() => browser?.close());
+
+describe.each(DIALECTS)('passkey assurance and session limits in Chromium on %s', (dialect) => {
+  let rt: TestRuntime & { url: string };
+  let rp: Awaited<ReturnType<typeof relyingParty>>;
+
+  beforeAll(async () => {
+    rt = await servedRuntime(dialect);
+    rp = await relyingParty(rt);
+  });
+  afterAll(() => rt?.dispose());
+
+  /** A new person who enrols a passkey (device-bound, or synced) in the enrol-now flow; returns the ID token claims. */
+  async function enrolPasskey(page: Page, username: string, synced: boolean) {
+    const person = await createPerson(rt, username, { password: `${username} password` });
+    await addVirtualAuthenticator(page, { synced });
+    const req = await authorize(rp);
+    await page.goto(req.url.href);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(`${username} password`);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /passkey/ }).click();
+    return { person, claims: (await req.finish(await callbackUrl(page))).claims()! };
+  }
+
+  /** A new authorization request in the page: true when SSO answered without asking anything. */
+  async function silent(page: Page): Promise<boolean> {
+    const req = await authorize(rp);
+    await page.goto(req.url.href);
+    if (!page.url().includes('/cb?')) return false;
+    await req.finish(page.url());
+    return true;
+  }
+
+  it('ends an AAL3 session after 15 idle minutes, where an AAL2 one would still live', async () => {
+    const page = await freshPage(browser);
+    const { claims } = await enrolPasskey(page, 'pa-ada', false);
+    expect(claims.acr).toBe(ACR(3));
+    rt.clock.advance(14 * MIN);
+    expect(await silent(page)).toBe(true);
+    rt.clock.advance(14 * MIN);
+    expect(await silent(page)).toBe(true);
+    rt.clock.advance(16 * MIN);
+    expect(await silent(page)).toBe(false);
+    await page.getByLabel('Username').waitFor();
+    await page.context().close();
+  });
+
+  it('ends an AAL3 session 12 hours after its sign-in, however active', async () => {
+    const page = await freshPage(browser);
+    expect((await enrolPasskey(page, 'pa-max', false)).claims.acr).toBe(ACR(3));
+    for (let t = 14; t < 12 * 60; t += 14) {
+      rt.clock.advance(14 * MIN);
+      if (!(await silent(page))) throw new Error(`the AAL3 session ended early, at +${t} min`);
+    }
+    rt.clock.advance(14 * MIN);
+    expect(await silent(page)).toBe(false);
+    await page.context().close();
+  }, 180_000);
+
+  it('never answers acr_values AAL3 with a synced passkey: the application gets unmet_authentication_requirements', async () => {
+    const page = await freshPage(browser);
+    const { person, claims } = await enrolPasskey(page, 'pa-syd', true);
+    // A synced (backup-eligible) passkey is phishing-resistant but not device-bound: AAL2.
+    expect(claims.acr).toBe(ACR(2));
+    expect(claims.amr).toEqual(expect.arrayContaining(['swk']));
+
+    // Passkey-first for an application that asks for AAL3.
+    const aal3 = await authorize(rp, { acr_values: ACR(3), prompt: 'login' });
+    await page.goto(aal3.url.href);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    const back = new URL(await callbackUrl(page));
+    expect(back.searchParams.get('error')).toBe('unmet_authentication_requirements');
+    expect(back.searchParams.get('state')).toBe(aal3.state);
+    expect(back.searchParams.get('code')).toBeNull();
+
+    // With the password the answer is the same: nothing this person has reaches AAL3.
+    const again = await authorize(rp, { acr_values: ACR(3), prompt: 'login' });
+    await page.goto(again.url.href);
+    await page.getByLabel('Username').fill('pa-syd');
+    await page.getByLabel('Password').fill('pa-syd password');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const refused = new URL(await callbackUrl(page));
+    expect(refused.searchParams.get('error')).toBe('unmet_authentication_requirements');
+    const failed = (await rt.services.audit.forSubject(person.id)).filter(
+      (e) => e.action === 'sso.sign_in_failed' && e.details.reason === 'unmet_authentication_requirements',
+    );
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    await page.context().close();
+  });
+});
