@@ -13,7 +13,14 @@ ann,ann@example.org,Ann Arbor,E-1,staff;finance,E-3,Finance,1001
 cid,cid@example.org,Cid Boss,E-3,staff,,Sales,1003
 `;
 
-/** `import users FILE.csv [--dry-run]` as an operator runs it, then what the database holds. */
+/**
+ * `import users FILE.csv [--dry-run]` as an operator runs it, then what the database holds.
+ * Each run is a cold `node --import tsx` start (about 4 s of CPU loading the service graph,
+ * the import itself takes milliseconds), so on a busy machine a test with two runs needs more
+ * than the default 30 s.
+ */
+const CLI_TEST = { timeout: 120_000 };
+
 describe.each(DIALECTS)('import users on %s', (dialect) => {
   let tdb: TestDatabase;
   let dir: string;
@@ -42,7 +49,7 @@ describe.each(DIALECTS)('import users on %s', (dialect) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('--dry-run prints what would change and writes nothing; the real run creates, links managers, invites', async () => {
+  it('--dry-run prints what would change and writes nothing; the real run creates, links managers, invites', CLI_TEST, async () => {
     const file = write('people.csv', FILE);
     const dry = await runCli(tdb.url, ['import', 'users', file, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
@@ -103,7 +110,7 @@ describe.each(DIALECTS)('import users on %s', (dialect) => {
     });
   });
 
-  it('a bad row exits 1 naming its line, and nothing is written', async () => {
+  it('a bad row exits 1 naming its line, and nothing is written', CLI_TEST, async () => {
     const bad = write('bad.csv', 'username,email\ndan,dan@example.org\neve,not-an-address\n');
     const run = await runCli(tdb.url, ['import', 'users', bad]);
     expect(run.code).toBe(1);

@@ -61,6 +61,19 @@ describe.each(DIALECTS)('the mover on %s', (dialect) => {
     const group = await scim('POST', '/Groups', { displayName: 'Staff', members: [{ value: id }] });
     expect(group.statusCode).toBe(201);
     expect(await requirements(id)).toHaveLength(1); // "Staff" asks nothing more
+    // The admins' grace period is policy's (the rule says what to require): 7 days.
+    const admins = await (await rt.app()).inject({
+      method: 'POST',
+      url: '/api/v1/policies',
+      headers: { authorization: `Bearer ${await rt.token('admin')}` },
+      payload: {
+        name: 'admins enrol in 7 days',
+        targetKind: 'group',
+        target: 'Domain Admins',
+        rules: { graceDays: 7 },
+      },
+    });
+    expect(admins.statusCode, admins.body).toBe(201);
     const patch = await scim('POST', '/Groups', { displayName: 'Domain Admins', members: [] });
     const gid = patch.json().id as string;
     const add = await scim(

@@ -24,6 +24,13 @@ describe.each(DIALECTS)('reminders, escalation and the deadline on %s', (dialect
     rt = await listeningRuntime(dialect);
     scim = scimClient(await rt.app(), await rt.token('scim'));
     admin = await rt.token('admin');
+    // The timing is policy's: 14 days to enrol, reminders 13, 11 and 8 days before the deadline (days 1, 3, 6).
+    const timing = await api('POST', '/policies', {
+      name: 'enrolment timing',
+      targetKind: 'default',
+      rules: { graceDays: 14, reminderDays: [13, 11, 8] },
+    });
+    expect(timing.statusCode, timing.body).toBe(201);
   });
   afterAll(() => rt.dispose());
 
@@ -102,15 +109,18 @@ describe.each(DIALECTS)('reminders, escalation and the deadline on %s', (dialect
   });
 
   it('the sign-in grace ends at the requirement deadline: enrol-now before it, refused after it', async () => {
-    // A stricter joiner rule than the policy's 14 days: 3 days, no reminders.
-    const rules = (await api('GET', '/lifecycle/rules')).json().rules as Json[];
-    await api('PATCH', `/lifecycle/rules/${rules.find((r) => r.id === 'default-joiner')!.id}`, {
-      enabled: false,
-    });
-    const added = await api('POST', '/lifecycle/rules', {
+    // A stricter policy than the 14 days: 3 days (the reminders all fall before the opening: none).
+    const refused = await api('POST', '/lifecycle/rules', {
       name: 'Three days',
       trigger: 'joiner',
       action: { require: ['totp', 'webauthn'], graceDays: 3 },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('set by policy');
+    const added = await api('POST', '/policies', {
+      name: 'three days',
+      targetKind: 'default',
+      rules: { graceDays: 3 },
     });
     expect(added.statusCode).toBe(201);
     const t0 = rt.clock.now();

@@ -120,12 +120,18 @@ describe.each(DIALECTS)('pass delivered to the manager on %s', (dialect) => {
   beforeAll(async () => {
     rt = await createTestRuntime(dialect);
     // A policy source as the policy engine will give it: passes for this organisation go to managers.
-    recovery = new RecoveryService(rt.ctx, rt.services.authenticators, rt.services.mail, async () => ({
-      privileged: true,
-      approveUnprivilegedAtOpen: true,
-      passDelivery: 'manager',
-      passMinutes: 30,
-    }));
+    recovery = new RecoveryService(
+      rt.ctx,
+      rt.services.authenticators,
+      rt.services.mail,
+      rt.services.policy,
+      async () => ({
+        privileged: true,
+        approveUnprivilegedAtOpen: true,
+        passDelivery: 'manager',
+        passMinutes: 30,
+      }),
+    );
   });
   afterAll(() => rt.dispose());
 

@@ -12,16 +12,28 @@ import { type IssuedAuthenticator, issueAuthenticator, issueAuthenticatorIn } fr
 import { redeemOneTimeCode } from './redeem-one-time-code.js';
 import type { LifecycleAction } from './states.js';
 
+/** A check before a stand-alone issue: refuses (throws) or answers the request to issue. */
+export type IssueCheck = (actor: Actor, userId: string, body: unknown) => Promise<unknown>;
+
 /**
  * Authenticators: issue, read, move through their lifecycle, redeem single-use codes. Every
  * write is one transaction with its audit event; no read ever returns a secret or a code.
  */
 export class AuthenticatorService {
+  private readonly issueChecks: IssueCheck[] = [];
+
   constructor(private readonly ctx: Context) {}
 
+  /** Registers a check every stand-alone issue passes first (the composition root wires policy's). */
+  checkIssues(check: IssueCheck): void {
+    this.issueChecks.push(check);
+  }
+
   /** Issues an authenticator to an active person; the answer shows its secret or codes this once. */
-  issue(actor: Actor, userId: string, body: unknown): Promise<IssuedAuthenticator> {
-    return issueAuthenticator(this.ctx, actor, userId, body);
+  async issue(actor: Actor, userId: string, body: unknown): Promise<IssuedAuthenticator> {
+    let checked = body;
+    for (const check of this.issueChecks) checked = await check(actor, userId, checked);
+    return issueAuthenticator(this.ctx, actor, userId, checked);
   }
 
   /** Issues inside the caller's transaction (recovery issues its pass with the approval). */
@@ -37,6 +49,8 @@ export class AuthenticatorService {
     reason: string,
     keep: string[],
   ): Promise<string[]> {
+    // The person's row first, as the leaver and issuing take it: the same lock order, no deadlock.
+    await usersRepo.byIdForUpdate(trx, userId, this.ctx.store.caps.rowLocks);
     const live = (await authenticatorsRepo.forUser(trx, userId)).filter(
       (r) => r.state !== 'revoked' && !keep.includes(r.id),
     );

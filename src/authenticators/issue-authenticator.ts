@@ -65,7 +65,7 @@ async function issueParsed(
   const kind = request.type.kind;
   const policy = issuePolicy(kind);
   const now = ctx.clock.now();
-  const person = await activePerson(trx, userId);
+  const person = await activePerson(ctx, trx, userId);
   const material = request.type.issue(request.options, {
     now,
     issuer: ctx.config.orgName,
@@ -87,8 +87,13 @@ async function issueParsed(
   return { id, type: kind, state, ...reveal };
 }
 
-async function activePerson(trx: Db, userId: string): Promise<UserRow> {
-  const person = await usersRepo.byId(trx, userId);
+/**
+ * The person, who must be active, with their row locked until commit (PostgreSQL): a leaver
+ * running at the same time waits for this issue and then revokes what it made, or has already
+ * committed and the issue is refused. The leaver takes the same lock first (lifecycle/leaver.ts).
+ */
+async function activePerson(ctx: Context, trx: Db, userId: string): Promise<UserRow> {
+  const person = await usersRepo.byIdForUpdate(trx, userId, ctx.store.caps.rowLocks);
   if (!person) throw new AppError('NOT_FOUND', `no person with id ${userId}`);
   if (person.status !== 'active') {
     throw new AppError('INVALID_STATE', `a ${person.status} person cannot be issued an authenticator`);

@@ -13,29 +13,23 @@ const rule = (id: string, trigger: Rule['trigger'], groupName: string | null, ac
 
 const JOINER = rule('joiner', 'joiner', null, {
   require: ['totp', 'hotp', 'webauthn'],
-  graceDays: 14,
-  reminders: [1, 3, 6],
   escalateAfterDays: 7,
 });
 const ADMINS = rule('admins', 'mover', '*admin*', {
   require: ['webauthn'],
   phishingResistant: true,
-  graceDays: 7,
-  reminders: [1, 3, 5],
   escalateAfterDays: 5,
 });
 const TOKENS = rule('tokens', 'joiner', 'field-*', { bindHardwareToken: true, tokenType: 'hotp' });
 const RULES = [JOINER, ADMINS, TOKENS];
 
 describe('evaluateRules (pure)', () => {
-  it('a joiner gets the joiner requirement: its types, deadline, reminders and escalation', () => {
+  it('a joiner gets the joiner requirement: its types and escalation (the timing is policy)', () => {
     const d = evaluateRules({ kind: 'joined', groups: ['staff'] }, RULES);
     expect(d.requirement).toEqual({
       reason: 'joiner',
       requiredTypes: ['totp', 'hotp', 'webauthn'],
       phishingResistant: false,
-      graceDays: 14,
-      reminderDays: [1, 3, 6],
       escalateAfterDays: 7,
       triggerGroups: [],
       ruleIds: ['joiner'],
@@ -43,14 +37,12 @@ describe('evaluateRules (pure)', () => {
     expect(d.bindHardwareToken).toBeNull();
   });
 
-  it('a joiner straight into an admin group gets the strictest merge: a passkey within 7 days', () => {
+  it('a joiner straight into an admin group gets the strictest merge: a passkey, the soonest escalation', () => {
     const d = evaluateRules({ kind: 'joined', groups: ['Domain Admins'] }, RULES);
     expect(d.requirement).toMatchObject({
       reason: 'joiner',
       requiredTypes: ['webauthn'],
       phishingResistant: true,
-      graceDays: 7,
-      reminderDays: [1, 3, 5],
       escalateAfterDays: 5,
       triggerGroups: ['Domain Admins'],
       ruleIds: ['joiner', 'admins'],
@@ -89,12 +81,11 @@ describe('evaluateRules (pure)', () => {
   });
 
   it('merging two non-resistant rules keeps the types both accept', () => {
-    const a = rule('a', 'joiner', null, { require: ['totp', 'hotp'], graceDays: 10 });
-    const b = rule('b', 'joiner', null, { require: ['hotp', 'webauthn'], graceDays: 20 });
+    const a = rule('a', 'joiner', null, { require: ['totp', 'hotp'], escalateAfterDays: 10 });
+    const b = rule('b', 'joiner', null, { require: ['hotp', 'webauthn'], escalateAfterDays: 20 });
     expect(evaluateRules({ kind: 'joined', groups: [] }, [a, b]).requirement).toMatchObject({
       requiredTypes: ['hotp'],
-      graceDays: 10,
-      escalateAfterDays: null,
+      escalateAfterDays: 10,
     });
   });
 
@@ -121,9 +112,11 @@ describe('rules as data', () => {
   it('refuses actions that could never work', () => {
     expect(ruleActionSchema.safeParse({}).success).toBe(false);
     expect(ruleActionSchema.safeParse({ require: ['totp'], phishingResistant: true }).success).toBe(false);
-    expect(ruleActionSchema.safeParse({ require: ['totp'], graceDays: 5, reminders: [5] }).success).toBe(
-      false,
-    );
+    // The grace period and reminders are policy's: a rule that sets them is refused, saying so.
+    const timed = ruleActionSchema.safeParse({ require: ['totp'], graceDays: 5 });
+    expect(timed.success).toBe(false);
+    expect(JSON.stringify(timed.error?.issues)).toContain('set by policy');
+    expect(ruleActionSchema.safeParse({ require: ['totp'], reminders: [1] }).success).toBe(false);
     expect(ruleActionSchema.safeParse({ require: ['sms'] }).success).toBe(false);
     expect(ruleActionSchema.safeParse({ require: ['totp'], extra: 1 }).success).toBe(false);
     expect(ruleActionSchema.safeParse({ bindHardwareToken: true }).success).toBe(true);

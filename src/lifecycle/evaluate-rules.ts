@@ -10,8 +10,6 @@ export interface RequirementPlan {
   reason: 'joiner' | 'mover';
   requiredTypes: RequirableType[];
   phishingResistant: boolean;
-  graceDays: number;
-  reminderDays: number[];
   escalateAfterDays: number | null;
   /** The groups whose entry made it (for the record: lapsing is re-evaluated from the rules). */
   triggerGroups: string[];
@@ -59,7 +57,7 @@ function fired(event: LifecycleEvent, rules: readonly Rule[]): Fired[] {
 
 /**
  * Merges the requirements of several rules into the one a person is asked to meet: the
- * strictest of each (phishing resistance if any asks, the earliest deadline and escalation),
+ * strictest of each (phishing resistance if any asks, the earliest escalation; the deadline is policy's),
  * accepting the types every rule accepts, or failing an overlap those of the strictest ones.
  */
 export function mergeRequirements(
@@ -75,7 +73,6 @@ export function mergeRequirements(
     const narrowed = types.filter((t) => p.rule.action.require!.includes(t));
     if (narrowed.length > 0) types = narrowed;
   }
-  const soonest = [...parts].sort((a, b) => a.rule.action.graceDays - b.rule.action.graceDays)[0]!;
   const escalations = parts
     .map((p) => p.rule.action.escalateAfterDays)
     .filter((d): d is number => d !== null);
@@ -83,8 +80,6 @@ export function mergeRequirements(
     reason,
     requiredTypes: types,
     phishingResistant,
-    graceDays: soonest.rule.action.graceDays,
-    reminderDays: [...soonest.rule.action.reminders].sort((a, b) => a - b),
     escalateAfterDays: escalations.length > 0 ? Math.min(...escalations) : null,
     triggerGroups: [...new Set(parts.flatMap((p) => p.groups))],
     ruleIds: parts.map((p) => p.rule.id),

@@ -8,7 +8,7 @@ import { usersRepo } from '../store/repos/users.js';
 import { type Decision, evaluateRules, moverStillApplies } from './evaluate-rules.js';
 import { satisfyingFactor } from './factor-fit.js';
 import type { Addressee } from './notices.js';
-import { type EngineDeps, type Opening, openRequirements } from './open-requirements.js';
+import { type EngineDeps, type Opening, openRequirements, timingsOf } from './open-requirements.js';
 import { covers } from './requirement-row.js';
 import type { Rule } from './rule.js';
 import { loadRules } from './rule-service.js';
@@ -59,8 +59,12 @@ export class LifecycleEvents {
   ): Promise<number> {
     const active = rules ?? (await loadRules(trx, ['joiner', 'mover']));
     const openings: Opening[] = [];
+    // The evaluator is pure: people with the same groups get the same decision (a wave has few group sets).
+    const decisions = new Map<string, Decision>();
     for (const j of joined) {
-      const d = evaluateRules({ kind: 'joined', groups: j.groups }, active);
+      const key = j.groups.join('\u0000');
+      const d = decisions.get(key) ?? evaluateRules({ kind: 'joined', groups: j.groups }, active);
+      decisions.set(key, d);
       await this.bindToken(trx, actor, j.person.id, d);
       // A joiner holds no usable factor (a token bound just now is pending until its first code).
       if (d.requirement) openings.push({ person: j.person, plan: d.requirement, factors: [] });
@@ -101,8 +105,9 @@ export class LifecycleEvents {
     }
     const d = evaluateRules({ kind: 'groupsChanged', before, after }, movers);
     await this.bindToken(trx, actor, userId, d);
-    const plan = d.requirement;
-    if (!plan || open.some((r) => covers(r, plan, now))) return;
+    if (!d.requirement) return;
+    const plan = { ...d.requirement, ...(await timingsOf(trx, this.deps, [userId])).get(userId)! };
+    if (open.some((r) => covers(r, plan, now))) return;
     const factors = await authenticatorsRepo.forUser(trx, userId);
     if (satisfyingFactor(factors, plan)) return;
     await openRequirements(trx, this.deps, actor, [{ person, plan, factors }]);

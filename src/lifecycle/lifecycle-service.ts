@@ -3,6 +3,7 @@ import type { InventoryService } from '../authenticators/inventory/inventory-ser
 import type { Context } from '../context.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { MailService } from '../notify/mail-service.js';
+import type { PolicyService } from '../policy/policy-service.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { enrolmentRequirementsRepo } from '../store/repos/enrolment-requirements.js';
@@ -26,8 +27,11 @@ export class LifecycleService {
   readonly sweep: LifecycleSweep;
   private readonly deps;
 
-  constructor(ctx: Context, deps: { mail: MailService; jobs: JobService; inventory: InventoryService }) {
-    this.deps = { ctx, mail: deps.mail, jobs: deps.jobs };
+  constructor(
+    ctx: Context,
+    deps: { mail: MailService; jobs: JobService; inventory: InventoryService; policy: PolicyService },
+  ) {
+    this.deps = { ctx, mail: deps.mail, jobs: deps.jobs, policy: deps.policy };
     this.events = new LifecycleEvents({ ...this.deps, inventory: deps.inventory });
     this.rules = new RuleService(ctx);
     this.sweep = new LifecycleSweep(this.deps);

@@ -1,5 +1,5 @@
 import { mintInvitation } from '../enrolment/invitation-token.js';
-import { invitationMail, type MailEnv, type RenderedMail, reminderMail } from '../notify/templates/index.js';
+import type { DeferredMail, MailEnv, RenderedMail } from '../notify/templates/index.js';
 import type { EnrolmentInvitationRow, EnrolmentRequirementRow } from '../store/schema.js';
 import { factorUpgradeMail } from './factor-upgrade-mail.js';
 import { acceptanceOf } from './requirement-row.js';
@@ -15,7 +15,7 @@ export interface Addressee {
 /** A notice ready to queue: the mail, its idempotency key, and the invitation it carries (if any). */
 export interface Notice {
   to: string;
-  mail: RenderedMail;
+  mail: RenderedMail | DeferredMail;
   idempotencyKey: string;
   invitation: EnrolmentInvitationRow | null;
 }
@@ -57,7 +57,8 @@ export function composeNotice(
   }
   const minted = mintInvitation(req.id, person.id, req.deadline, opts.now);
   const input = { name: nameOf(person), enrolToken: minted.token, deadline: req.deadline };
-  const mail = opts.reminder ? reminderMail(env, input) : invitationMail(env, input);
+  // Deferred: the job keeps the template's few fields (sealed) and renders when it sends.
+  const mail: DeferredMail = { template: opts.reminder ? 'reminder' : 'invitation', input };
   const key = opts.reminder ? reminderKey : `invitation:${minted.row.id}`;
   return { to: person.email, mail, idempotencyKey: key, invitation: minted.row };
 }

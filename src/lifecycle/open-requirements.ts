@@ -2,6 +2,7 @@ import type { Actor, AuditEntry } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { MailService } from '../notify/mail-service.js';
+import type { PolicyService } from '../policy/policy-service.js';
 import type { Db } from '../store/open-store.js';
 import { enrolmentInvitationsRepo } from '../store/repos/enrolment-invitations.js';
 import { enrolmentRequirementsRepo } from '../store/repos/enrolment-requirements.js';
@@ -9,6 +10,7 @@ import type { EnrolmentRequirementRow } from '../store/schema.js';
 import type { RequirementPlan } from './evaluate-rules.js';
 import { type FactorFacts, factorsThatNoLongerCount, holdsSecondFactor } from './factor-fit.js';
 import { type Addressee, composeNotice, type Notice } from './notices.js';
+import { type EnrolmentTiming, timingOf } from './policy-timing.js';
 import { requirementRow } from './requirement-row.js';
 import { sweepJob } from './sweep-schedule.js';
 
@@ -17,6 +19,8 @@ export interface EngineDeps {
   ctx: Context;
   mail: MailService;
   jobs: JobService;
+  /** The one policy evaluator: the grace period and reminders of each requirement. */
+  policy: PolicyService;
 }
 
 /** One person's new requirement: who, what the rules decided, and the factors they hold now. */
@@ -40,7 +44,10 @@ export async function openRequirements(
 ): Promise<EnrolmentRequirementRow[]> {
   if (openings.length === 0) return [];
   const now = deps.ctx.clock.now();
-  const rows = openings.map((o) => requirementRow(o.person.id, o.plan, now));
+  const timings = await timingsOf(trx, deps, [...new Set(openings.map((o) => o.person.id))]);
+  const rows = openings.map((o) =>
+    requirementRow(o.person.id, { ...o.plan, ...timings.get(o.person.id)! }, now),
+  );
   await enrolmentRequirementsRepo.insertMany(trx, rows);
   const notices: Notice[] = [];
   const audit: AuditEntry[] = [];
@@ -58,6 +65,8 @@ export async function openRequirements(
         requiredTypes: o.plan.requiredTypes,
         phishingResistant: o.plan.phishingResistant,
         deadline: new Date(row.deadline).toISOString(),
+        reminderDays: JSON.parse(row.reminder_days),
+        timingFrom: timings.get(o.person.id)!.decidedBy,
         rules: o.plan.ruleIds,
         notice: notice ? (notice.invitation ? 'invitation' : 'account') : 'none: no e-mail address',
       },
@@ -74,6 +83,16 @@ export async function openRequirements(
   await deps.ctx.audit.append(trx, actor, ...audit);
   await scheduleSweepFor(trx, deps.jobs, rows);
   return rows;
+}
+
+/** The enrolment timing the policy sets for each person (read through `trx`, a few queries for all). */
+export async function timingsOf(
+  trx: Db,
+  deps: Pick<EngineDeps, 'policy'>,
+  userIds: readonly string[],
+): Promise<Map<string, EnrolmentTiming>> {
+  const evaluations = await deps.policy.requirementsIn(trx, userIds);
+  return new Map([...evaluations].map(([id, e]) => [id, timingOf(e)]));
 }
 
 /** Stores the notices' invitations and queues their mails (one multi-row write each). */

@@ -1,11 +1,11 @@
 import { newId } from '../crypto/random.js';
 import type { EnrolmentRequirementRow } from '../store/schema.js';
-import type { RequirementPlan } from './evaluate-rules.js';
 import type { Acceptance } from './factor-fit.js';
+import type { TimedPlan } from './policy-timing.js';
 import { DAY_MS, nextActionAt } from './schedule.js';
 
 /** A new, open requirement row for a plan: the deadline and the schedule are fixed now. */
-export function requirementRow(userId: string, plan: RequirementPlan, now: number): EnrolmentRequirementRow {
+export function requirementRow(userId: string, plan: TimedPlan, now: number): EnrolmentRequirementRow {
   const deadline = now + plan.graceDays * DAY_MS;
   const escalateAt = plan.escalateAfterDays === null ? null : now + plan.escalateAfterDays * DAY_MS;
   return {
@@ -51,7 +51,7 @@ export function acceptanceOf(
  * Whether an open requirement already asks for at least as much, as soon: then a new one would
  * only repeat it (a mover into a second privileged group).
  */
-export function covers(open: EnrolmentRequirementRow, plan: RequirementPlan, now: number): boolean {
+export function covers(open: EnrolmentRequirementRow, plan: TimedPlan, now: number): boolean {
   const a = acceptanceOf(open);
   return (
     (a.phishingResistant || !plan.phishingResistant) &&

@@ -1,5 +1,5 @@
 import type { LifecycleRuleRow } from '../store/schema.js';
-import { type Rule, type RuleAction, ruleActionSchema } from './rule.js';
+import { LEGACY_TIMING_KEYS, type Rule, type RuleAction, ruleActionSchema } from './rule.js';
 
 /** A rule as the API shows it; `action` is null (and the rule inert) when the stored JSON is not a valid action. */
 export interface RuleView extends Omit<Rule, 'action'> {
@@ -10,7 +10,10 @@ export interface RuleView extends Omit<Rule, 'action'> {
 
 function parseAction(text: string): RuleAction | undefined {
   try {
-    const parsed = ruleActionSchema.safeParse(JSON.parse(text));
+    const stored = JSON.parse(text) as Record<string, unknown>;
+    // Timing stored before policy became its one source is ignored, not an error.
+    for (const k of LEGACY_TIMING_KEYS) delete stored[k];
+    const parsed = ruleActionSchema.safeParse(stored);
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

@@ -8,11 +8,18 @@ export type RuleTrigger = (typeof RULE_TRIGGERS)[number];
 export const REQUIRABLE_TYPES = ['totp', 'hotp', 'webauthn'] as const;
 export type RequirableType = (typeof REQUIRABLE_TYPES)[number];
 
+const POLICY_TIMING =
+  'the enrolment grace period and reminders are set by policy (graceDays, reminderDays in /api/v1/policies), not by lifecycle rules';
+
+/** Timing keys rules carried before policy became their one source: ignored when read from storage. */
+export const LEGACY_TIMING_KEYS = ['graceDays', 'reminders'] as const;
+
 /**
  * What a rule does, as data (the `action` JSON of `lifecycle_rules`). Either or both of:
  * - an enrolment requirement: `require` (the types that satisfy it), `phishingResistant`
- *   (only a phishing-resistant factor counts), `graceDays` (the deadline), `reminders` (days
- *   after the requirement opened), `escalateAfterDays` (day the manager is told; null: never);
+ *   (only a phishing-resistant factor counts), `escalateAfterDays` (day the manager is told;
+ *   null: never). When it is due and when reminders go out is the person's policy
+ *   (`graceDays`, `reminderDays`): one source, asked when the requirement opens;
  * - `bindHardwareToken`: bind the first unassigned inventory token (of `tokenType` when given),
  *   pending until its first code.
  */
@@ -20,8 +27,8 @@ export const ruleActionSchema = z
   .strictObject({
     require: z.array(z.enum(REQUIRABLE_TYPES)).min(1).max(3).optional(),
     phishingResistant: z.boolean().default(false),
-    graceDays: z.number().int().min(0).max(365).default(14),
-    reminders: z.array(z.number().int().min(1).max(365)).max(10).default([]),
+    graceDays: z.never({ error: POLICY_TIMING }).optional(),
+    reminders: z.never({ error: POLICY_TIMING }).optional(),
     escalateAfterDays: z.number().int().min(1).max(365).nullable().default(null),
     bindHardwareToken: z.boolean().default(false),
     tokenType: z.enum(['totp', 'hotp']).optional(),
@@ -32,10 +39,6 @@ export const ruleActionSchema = z
   .refine((a) => !a.phishingResistant || a.require?.includes('webauthn'), {
     message: 'a phishing-resistant requirement must accept "webauthn" (no other type is)',
     path: ['require'],
-  })
-  .refine((a) => a.reminders.every((d) => d < a.graceDays), {
-    message: 'every reminder day must come before the deadline (graceDays)',
-    path: ['reminders'],
   });
 export type RuleAction = z.output<typeof ruleActionSchema>;
 

@@ -8,6 +8,9 @@ const REASON: Record<FieldDecision['reason'], string> = {
   exception: 'waived by an exception',
 };
 
+const FLOOR_NOTE =
+  "; the built-in aal is the floor every sign-in needs (a second factor for everyone): a default policy may raise it, only an exception lowers it for a person, and a request's acr_values are never lowered";
+
 function sourceName(s: Source): string {
   if (s.kind === 'built-in') return 'built-in default';
   if (s.kind === 'policy') return `policy "${s.name}"`;
@@ -38,7 +41,8 @@ export function explain(e: Evaluation): string[] {
     const d = e.fields[field];
     const from = d.from.map(sourceName).join(', ');
     const waived = d.reason === 'exception' ? `, instead of ${JSON.stringify(d.waived)}` : '';
-    lines.push(`${field} = ${JSON.stringify(d.value)}: ${REASON[d.reason]} (${from}${waived}).`);
+    const floor = field === 'aal' && d.from.some((s) => s.kind === 'built-in') ? FLOOR_NOTE : '';
+    lines.push(`${field} = ${JSON.stringify(d.value)}: ${REASON[d.reason]} (${from}${waived})${floor}.`);
   }
   return lines;
 }

@@ -112,10 +112,15 @@ export interface PolicyException {
 export const SECOND_FACTOR_TYPES = ['totp', 'hotp', 'webauthn'] as const;
 
 /**
- * The built-in baseline: what applies where no enabled default policy sets a rule. AAL2 and the
- * grace period come from the configuration, so an installation without policies behaves as before.
+ * The built-in baseline: what applies where no enabled default policy sets a rule. The grace
+ * period and the pass lifetime come from the configuration, so an installation without policies
+ * behaves as before. `aal: 2` is the floor every sign-in needs (a second factor for everyone): it is
+ * policy data like any other rule, shown by explain, and only an exception lowers it for a person.
  */
-export function builtInRules(config: { enrolmentGraceDays: number }): Requirement {
+export function builtInRules(config: {
+  enrolmentGraceDays: number;
+  accessPassMinutes?: number;
+}): Requirement {
   return {
     aal: 2,
     allowedTypes: [...SECOND_FACTOR_TYPES],
@@ -124,7 +129,7 @@ export function builtInRules(config: { enrolmentGraceDays: number }): Requiremen
     reminderDays: [7, 3, 1],
     reauthHours: 24,
     recoveryPaths: [...RECOVERY_PATHS],
-    accessPassMinutes: 60,
+    accessPassMinutes: config.accessPassMinutes ?? 60,
     accessPassDelivery: 'agent',
     maxExceptionDays: 30,
   };

@@ -120,38 +120,82 @@ export class PolicyService {
    * requirement is audited as used (`policy.exception_used`).
    */
   async requirementFor(userId: string, clientId: string | null, actor?: Actor): Promise<RequirementFor> {
-    const db = this.ctx.store.reader;
+    const evaluation = await this.evaluateIn(this.ctx.store.reader, userId, clientId);
+    if (actor && evaluation.usedExceptions.length > 0) {
+      await this.ctx.store.transaction((trx) => this.auditUses(trx, actor, userId, clientId, evaluation));
+    }
+    return { requirement: evaluation.requirement, evaluation };
+  }
+
+  /** The evaluation for a person and client, read through `db` (a caller's transaction); nothing audited. */
+  async evaluateIn(db: Db, userId: string, clientId: string | null): Promise<Evaluation> {
     const now = this.ctx.clock.now();
     const groups = await groupsRepo.namesOf(db, userId);
     const [policies, exceptions] = await Promise.all([
-      this.list(),
+      policiesRepo.list(db),
       policyExceptionsRepo.unexpiredFor(db, userId, groups, now),
     ]);
-    const evaluation = evaluate({
+    return evaluate({
       userId,
       groups,
       clientId,
-      policies,
+      policies: policies.map(toPolicy),
       exceptions: exceptions.map(toPolicyException),
       now,
       baseline: this.baseline,
     });
-    if (actor && evaluation.usedExceptions.length > 0) {
-      await this.ctx.store.transaction(async (trx) => {
-        for (const id of evaluation.usedExceptions) {
-          await this.ctx.audit.append(trx, actor, {
-            action: 'policy.exception_used',
-            subject: userId,
-            details: {
-              exception: id,
-              client: clientId,
-              waived: evaluation.exceptions.find((e) => e.id === id)?.waives,
-            },
-          });
-        }
+  }
+
+  /**
+   * The requirements of many people (no application) read through `db` in a few queries: the
+   * policies and unexpired exceptions once, the groups of all of them at once (an import opens
+   * thousands of requirements in one batch). Nothing audited.
+   */
+  async requirementsIn(db: Db, userIds: readonly string[]): Promise<Map<string, Evaluation>> {
+    const out = new Map<string, Evaluation>();
+    if (userIds.length === 0) return out;
+    const now = this.ctx.clock.now();
+    const [policies, exceptions] = await Promise.all([
+      policiesRepo.list(db),
+      policyExceptionsRepo.unexpired(db, now),
+    ]);
+    const memberships = [];
+    for (let i = 0; i < userIds.length; i += 1000)
+      memberships.push(...(await groupsRepo.membershipsOf(db, userIds.slice(i, i + 1000))));
+    const input = {
+      clientId: null,
+      policies: policies.map(toPolicy),
+      exceptions: exceptions.map(toPolicyException),
+      now,
+      baseline: this.baseline,
+    };
+    const groupsOf = new Map<string, string[]>();
+    for (const m of memberships) groupsOf.set(m.user_id, [...(groupsOf.get(m.user_id) ?? []), m.name]);
+    for (const userId of userIds) {
+      out.set(userId, evaluate({ ...input, userId, groups: groupsOf.get(userId) ?? [] }));
+    }
+    return out;
+  }
+
+  /** Audits, inside `trx`, each exception that changed the requirement of a real decision (`policy.exception_used`). */
+  async auditUses(
+    trx: Db,
+    actor: Actor,
+    userId: string,
+    clientId: string | null,
+    evaluation: Evaluation,
+  ): Promise<void> {
+    for (const id of evaluation.usedExceptions) {
+      await this.ctx.audit.append(trx, actor, {
+        action: 'policy.exception_used',
+        subject: userId,
+        details: {
+          exception: id,
+          client: clientId,
+          waived: evaluation.exceptions.find((e) => e.id === id)?.waives,
+        },
       });
     }
-    return { requirement: evaluation.requirement, evaluation };
   }
 
   /** The explanation for a person (by id or userName) and an optional client: no decision, nothing audited. */

@@ -7,7 +7,7 @@ import { usersRepo } from '../store/repos/users.js';
 import type { RecoveryRequestRow, UserRow } from '../store/schema.js';
 import { passForManagerMail } from './pass-for-manager-mail.js';
 import { type Agent, type RecoveryRequestView, toRecoveryView } from './recovery-model.js';
-import type { RecoveryPolicy } from './recovery-policy.js';
+import { type RecoveryPolicy, recoveryInputs } from './recovery-policy.js';
 import { moveRequest, notifyPerson } from './request-steps.js';
 
 /** The pass, shown once to the approving agent when policy delivers it through them. */
@@ -78,6 +78,7 @@ export async function grantRecovery(deps: GrantDeps, trx: Db, g: Grant): Promise
       passExpiresAt: pass.expiresAt,
       passDelivery: policy.passDelivery,
       revoked,
+      policy: recoveryInputs(policy),
     },
   });
   await notifyPerson(mail, trx, person, 'approved', row.id, now);

@@ -3,6 +3,7 @@ import type { AuthenticatorService } from '../authenticators/authenticator-servi
 import type { Context } from '../context.js';
 import { newId } from '../crypto/random.js';
 import type { MailService } from '../notify/mail-service.js';
+import type { PolicyService } from '../policy/policy-service.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { recoveryRequestsRepo } from '../store/repos/recovery-requests.js';
@@ -22,7 +23,13 @@ import {
   refuseRejection,
   toRecoveryView,
 } from './recovery-model.js';
-import { type RecoveryPolicySource, recoveryPolicyFor } from './recovery-policy.js';
+import {
+  auditPathRefused,
+  pathAllowed,
+  pathRefused,
+  type RecoveryPolicySource,
+  recoveryPolicyFor,
+} from './recovery-policy.js';
 import { moveRequest, notifyPerson } from './request-steps.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -37,20 +44,26 @@ export class RecoveryService {
   private readonly policyFor: RecoveryPolicySource;
   private readonly grantDeps: GrantDeps;
 
-  /** `policyFor` defaults to the configuration-backed `recoveryPolicyFor` (the policy-engine hook). */
+  /** `policyFor` defaults to `recoveryPolicyFor`, which asks the one policy evaluator. */
   constructor(
     private readonly ctx: Context,
     authenticators: AuthenticatorService,
     private readonly mail: MailService,
+    policy: PolicyService,
     policyFor?: RecoveryPolicySource,
   ) {
-    this.policyFor = policyFor ?? ((db, userId) => recoveryPolicyFor(ctx, db, userId));
+    this.policyFor = policyFor ?? ((db, userId) => recoveryPolicyFor(ctx, policy, db, userId));
     this.grantDeps = { ctx, authenticators, mail };
   }
 
-  /** Opens a request; a non-privileged person's is approved at once by the agent's act (audited). */
+  /**
+   * Opens a request; a non-privileged person's is approved at once by the agent's act (audited).
+   * A person whose policy does not allow help-desk recovery is refused (403), the attempt audited.
+   */
   async open(agent: Agent, body: unknown): Promise<RecoveryAnswer> {
     const input = openRequestSchema.parse(body);
+    const person = await this.person(this.ctx.store.db, input.userId);
+    await this.requireHelpdesk(agent, person.id, { attempt: 'open' });
     return this.ctx.store.transaction(async (trx) => {
       const now = this.ctx.clock.now();
       const person = await usersRepo.byId(trx, input.userId);
@@ -58,6 +71,7 @@ export class RecoveryService {
       if (person.status !== 'active')
         throw new AppError('INVALID_STATE', `a ${person.status} person cannot be recovered`);
       const policy = await this.policyFor(trx, person.id);
+      if (!pathAllowed(policy, 'helpdesk')) throw pathRefused('helpdesk', policy);
       const row: RecoveryRequestRow = {
         id: newId(),
         user_id: person.id,
@@ -107,7 +121,10 @@ export class RecoveryService {
   }
 
   /** Approves (four eyes) and issues the pass; refused attempts are audited and change nothing else. */
-  approve(approver: Agent, id: string): Promise<RecoveryAnswer> {
+  async approve(approver: Agent, id: string): Promise<RecoveryAnswer> {
+    // The policy may have changed since the request was opened: it is asked again.
+    const pending = await this.load(this.ctx.store.db, id);
+    await this.requireHelpdesk(approver, pending.user_id, { attempt: 'approve', requestId: id });
     return this.decide(approver, id, 'approve', refuseApproval, async (trx, row, now) => {
       const person = await this.person(trx, row.user_id);
       const policy = await this.policyFor(trx, row.user_id);
@@ -209,6 +226,14 @@ export class RecoveryService {
     });
     if (!r.ok) throw new AppError(r.refusal.code, r.refusal.message, { reason: r.refusal.reason });
     return r.value;
+  }
+
+  /** Refuses (audited, 403) a help-desk recovery the person's policy does not allow. */
+  private async requireHelpdesk(agent: Agent, userId: string, extra: Record<string, unknown>): Promise<void> {
+    const policy = await this.policyFor(this.ctx.store.db, userId);
+    if (pathAllowed(policy, 'helpdesk')) return;
+    await auditPathRefused(this.ctx, agent, userId, 'helpdesk', policy, extra);
+    throw pathRefused('helpdesk', policy);
   }
 
   private async person(db: Db, id: string): Promise<UserRow> {

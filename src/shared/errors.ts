@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'AUDIT_CHAIN_BROKEN'
   | 'RECOVERY_SELF_APPROVAL'
+  | 'POLICY_FORBIDS'
   | 'INTERNAL';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -47,6 +48,7 @@ const STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
   AUDIT_CHAIN_BROKEN: 500,
   RECOVERY_SELF_APPROVAL: 403,
+  POLICY_FORBIDS: 403,
   INTERNAL: 500,
 };
 
