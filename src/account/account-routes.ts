@@ -1,17 +1,15 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
-import { secureRandomBytes } from '../crypto/random.js';
 import { isAppError } from '../shared/errors.js';
 import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../sso/account-client.js';
-import { type Aal, ACR_BY_AAL } from '../sso/acr-amr.js';
+import type { Aal } from '../sso/acr-amr.js';
 import type { ClientService } from '../sso/client-service.js';
 import { csrfToken, csrfValid } from '../sso/interactions/csrf.js';
 import { newNonce, securityHeaders } from '../sso/pages/security-headers.js';
-import { OIDC_PREFIX } from '../sso/provider.js';
 import type { SsoSession, SsoSessionReader } from '../sso/session-reader.js';
+import { signInUrl } from '../sso/sign-in-redirect.js';
 import type { AccountService } from './account-service.js';
 import type { AccountPage, AccountPageContext } from './pages/account-frame.js';
 import { accountPage } from './pages/account-page.js';
@@ -76,21 +74,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
 
   /** Sends the browser to sign in through the provider (again, with `reauth`, at `aal`). */
   function signIn(reply: FastifyReply, opts: { reauth?: boolean; aal?: Aal } = {}) {
-    const verifier = secureRandomBytes(32).toString('base64url');
-    const q = new URLSearchParams({
-      client_id: ACCOUNT_CLIENT_ID,
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: `${config.publicUrl}${ACCOUNT_CALLBACK_PATH}`,
-      // PKCE is required of every client; the code is never redeemed (the portal reads the session).
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      // The state says only whether this was a re-authentication (for the notice shown after it).
-      state: `${opts.reauth ? 'reauth' : 'signin'}.${secureRandomBytes(16).toString('base64url')}`,
-    });
-    if (opts.reauth) q.set('prompt', 'login');
-    if (opts.aal) q.set('acr_values', ACR_BY_AAL[opts.aal]);
-    return reply.redirect(`${OIDC_PREFIX}/auth?${q}`, 303);
+    const redirectUri = `${config.publicUrl}${ACCOUNT_CALLBACK_PATH}`;
+    return reply.redirect(signInUrl({ clientId: ACCOUNT_CLIENT_ID, redirectUri, ...opts }), 303);
   }
 
   /** The signed-in person, or a redirect to sign in. */

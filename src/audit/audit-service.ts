@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { auditRepo } from '../store/repos/audit-events.js';
+import { type AuditFilter, auditRepo } from '../store/repos/audit-events.js';
 import type { AuditEventRow } from '../store/schema.js';
 
 /** An audit event as exported to a SIEM (one JSON line each). */
@@ -49,6 +49,22 @@ export class AuditService {
       if (page.length === 0) return;
       for (const row of page) yield toAuditView(row);
       after = page[page.length - 1]!.seq;
+    }
+  }
+
+  /** The newest events matching `filter` (a page of the audit viewer), before `beforeSeq`. */
+  async search(filter: AuditFilter, limit = 100, beforeSeq?: number): Promise<AuditEventView[]> {
+    return (await auditRepo.search(this.ctx.store.db, filter, limit, { beforeSeq })).map(toAuditView);
+  }
+
+  /** Every event matching `filter`, in chain order, page by page (the viewer's exports). */
+  async *exportMatching(filter: AuditFilter, pageSize = 5_000): AsyncGenerator<AuditEventView> {
+    let afterSeq = 0;
+    for (;;) {
+      const page = await auditRepo.search(this.ctx.store.db, filter, pageSize, { afterSeq });
+      if (page.length === 0) return;
+      for (const row of page) yield toAuditView(row);
+      afterSeq = page[page.length - 1]!.seq;
     }
   }
 

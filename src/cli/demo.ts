@@ -44,6 +44,7 @@ export const demo: Command = async (io) => {
       `Dashboard:         curl -H "Authorization: Bearer ${result.adminToken}" ${io.config.publicUrl}/api/v1/metrics/dashboard`,
     );
     io.out(`Metrics:           ${io.config.publicUrl}/metrics`);
+    io.out(`Admin console:     ${io.config.publicUrl}/console (sign in as the demo person)`);
     io.out(`Demo person:       ${result.demoUser.username} / ${result.demoUser.password}`);
     io.out(`Their TOTP secret: ${result.demoUser.totpSecret} (add it to an authenticator app)`);
     return 0;

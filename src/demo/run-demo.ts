@@ -112,7 +112,7 @@ export async function runDemo(
   return { people: plans.length, events: queue.length, ...(await credentials(services, clock, prng)) };
 }
 
-/** An admin API token and one demo person with a password and an active TOTP, to sign in with. */
+/** An admin API token and one demo person with a password, an active TOTP and console roles, to sign in with. */
 async function credentials(services: Services, clock: ManualClock, prng: ReturnType<typeof createPrng>) {
   const adminToken = (await services.tokens.create({ label: 'demo' }, 'admin', 'demo-admin')).token;
   const username = 'demo.user';
@@ -132,5 +132,7 @@ async function credentials(services: Services, clock: ManualClock, prng: ReturnT
     period: 30,
   });
   await services.validation.validate({ label: 'demo' }, username, code);
+  // The demo person may open the admin console (/console) and its dashboard.
+  await services.personRoles.set({ label: 'demo' }, id, { roles: ['admin', 'auditor'] });
   return { adminToken, demoUser: { username, password, totpSecret } };
 }

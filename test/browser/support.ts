@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
-import type { Dialect } from '../support/databases.js';
+import type { ManualClock } from '../../src/shared/clock.js';
+import type { Dialect, TestDatabase } from '../support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { freePort } from '../support/server-process.js';
 
@@ -25,10 +26,13 @@ export function launchChromium(): Promise<Browser> {
  * A runtime listening on a real port with PUBLIC_URL=http://localhost:PORT: a host name, since
  * WebAuthn refuses IP addresses.
  */
-export async function servedRuntime(dialect: Dialect): Promise<TestRuntime & { url: string }> {
+export async function servedRuntime(
+  dialect: Dialect,
+  opts: { db?: TestDatabase; clock?: ManualClock; env?: Record<string, string> } = {},
+): Promise<TestRuntime & { url: string }> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const rt = await createTestRuntime(dialect, { env: { PUBLIC_URL: url } });
+  const rt = await createTestRuntime(dialect, { ...opts, env: { PUBLIC_URL: url, ...opts.env } });
   const app = await rt.app();
   await app.listen({ port, host: '127.0.0.1' });
   return Object.assign(rt, { url });
@@ -73,10 +77,10 @@ export async function addVirtualAuthenticator(
 
 const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 
-/** Saves a full-page screenshot to test-artifacts/screenshots/NAME.png (gitignored). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+/** Saves a full-page screenshot to test-artifacts/screenshots/NAME.png, or to `dir` (both gitignored). */
+export async function screenshot(page: Page, name: string, dir = SHOTS): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
 /** Waits until the browser is sent back to the relying party's redirect URI; returns that URL. */

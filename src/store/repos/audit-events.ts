@@ -1,6 +1,30 @@
+import { sql } from 'kysely';
 import type { Db, Store } from '../open-store.js';
 import { type PreparedQuery, prepareQuery } from '../prepared-query.js';
 import type { AuditEventRow } from '../schema.js';
+
+/** A filter of the audit viewer: prefixes of action and actor, a time range (ms, inclusive). */
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  fromMs?: number;
+  toMs?: number;
+}
+
+/**
+ * A LIKE pattern matching values that start with `prefix` (its own % and _ match literally),
+ * folded to lower case: it is compared with `lower(column)`, so the match ignores case on both
+ * dialects (a bare LIKE ignores ASCII case on SQLite, not on PostgreSQL). SQLite's `lower` folds
+ * ASCII letters only; actions and actor labels are ASCII.
+ */
+function prefixPattern(prefix: string): string {
+  return `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** `column` starts with `prefix`, ignoring case, as a bound parameter (never spliced into the SQL). */
+function startsWith(column: 'action' | 'actor', prefix: string) {
+  return sql<boolean>`lower(${sql.ref(column)}) like ${prefixPattern(prefix)} escape '\\'`;
+}
 
 export interface AuditHead {
   seq: number;
@@ -148,6 +172,27 @@ export const auditRepo = {
       prev_hash: r[8] as string,
       hash: r[9] as string,
     }));
+  },
+
+  /**
+   * Events matching `filter`, `limit` at most: newest first before `beforeSeq` (the viewer's
+   * pages), or in chain order after `afterSeq` (exports).
+   */
+  search(
+    db: Db,
+    filter: AuditFilter,
+    limit: number,
+    cursor: { beforeSeq?: number; afterSeq?: number } = {},
+  ): Promise<AuditEventRow[]> {
+    let q = db.selectFrom('audit_events').selectAll();
+    if (filter.action) q = q.where(startsWith('action', filter.action));
+    if (filter.actor) q = q.where(startsWith('actor', filter.actor));
+    if (filter.fromMs !== undefined) q = q.where('at', '>=', filter.fromMs);
+    if (filter.toMs !== undefined) q = q.where('at', '<=', filter.toMs);
+    if (cursor.afterSeq !== undefined)
+      return q.where('seq', '>', cursor.afterSeq).orderBy('seq').limit(limit).execute();
+    if (cursor.beforeSeq !== undefined) q = q.where('seq', '<', cursor.beforeSeq);
+    return q.orderBy('seq', 'desc').limit(limit).execute();
   },
 
   /** Events about one subject, newest first. */
