@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeBase32, hotp, type OtpAlgorithm, type OtpDigits } from '../src/authenticators/otp/index.js';
 import { loadConfig } from '../src/config.js';
+import { hashPassword } from '../src/crypto/passwords.js';
 import { openRuntime } from '../src/runtime.js';
 import { createLogger } from '../src/shared/logger.js';
 import { type Child, spawnChild, stopChild, waitForHttp } from './children.js';
@@ -11,7 +12,7 @@ import type { LoadSpec } from './load.js';
 export type ServerFlavour = 'dist' | 'src';
 
 /** The environment of the server child and of the in-process seeding: nothing inherited that could redirect it. */
-export function serverEnv(opts: { dir: string; port: number }): NodeJS.ProcessEnv {
+export function serverEnv(opts: { dir: string; port: number; databaseUrl?: string }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith('PORTCULLIS_') || ['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'HOST', 'PORT'].includes(k))
@@ -21,11 +22,13 @@ export function serverEnv(opts: { dir: string; port: number }): NodeJS.ProcessEn
   return {
     ...env,
     NODE_ENV: 'production',
-    DATABASE_URL: `sqlite:${join(opts.dir, 'bench.db')}`,
+    DATABASE_URL: opts.databaseUrl ?? `sqlite:${join(opts.dir, 'bench.db')}`,
     PORTCULLIS_MASTER_KEY: randomBytes(32).toString('base64'),
     PORTCULLIS_DATA_DIR: join(opts.dir, 'data'),
     HOST: '127.0.0.1',
     PORT: String(opts.port),
+    // The issuer the sign-in driver follows redirects on (the default, localhost, may resolve to ::1).
+    PUBLIC_URL: `http://127.0.0.1:${opts.port}`,
     LOG_LEVEL: 'warn',
   };
 }
@@ -33,27 +36,74 @@ export function serverEnv(opts: { dir: string; port: number }): NodeJS.ProcessEn
 export interface Seeded {
   adminToken: string;
   validatorToken: string;
+  scimToken: string;
   people: Array<{ id: string; username: string }>;
+  /** People with a password (all the same one) for the sign-in runs; they get a TOTP later. */
+  signInPeople: Array<{ id: string; username: string }>;
+  password: string;
+  /** A first-party authorization_code client (redirect URI `REDIRECT_URI`) and a client_credentials one. */
+  webClient: { clientId: string; clientSecret: string };
+  serviceClient: { clientId: string; clientSecret: string };
 }
+
+/** Where the sign-in client's codes are sent (nothing listens there: the driver reads the Location). */
+export const REDIRECT_URI = 'http://127.0.0.1:9/cb';
 
 /**
  * Before the server starts: migrates the database and creates `count` people and the two API
  * tokens through the services, in this process (faster than the API, same code path).
  */
-export async function seedPeople(env: NodeJS.ProcessEnv, count: number): Promise<Seeded> {
+export async function seedPeople(env: NodeJS.ProcessEnv, count: number, signInCount = 0): Promise<Seeded> {
   const config = loadConfig(env);
   const rt = await openRuntime(config, { logger: createLogger('silent'), migrate: true });
   try {
     const actor = { label: 'bench' };
     const adminToken = (await rt.services.tokens.create(actor, 'admin', 'bench-admin')).token;
     const validatorToken = (await rt.services.tokens.create(actor, 'validator', 'bench-validator')).token;
-    const people: Seeded['people'] = [];
-    for (let i = 0; i < count; i++) {
-      const username = `bench${String(i).padStart(5, '0')}`;
-      const p = await rt.services.identity.create(actor, { username, email: `${username}@bench.example` });
-      people.push({ id: p.id, username });
+    const scimToken = (await rt.services.tokens.create(actor, 'scim', 'bench-scim')).token;
+    // A few at once: on PostgreSQL each is a transaction of its own waiting for its commit.
+    const create = async (prefix: string, n: number) => {
+      const out = new Array<Seeded['people'][number]>(n);
+      const indexes = Array.from({ length: n }, (_, i) => i);
+      await pool(indexes, 8, async (i) => {
+        const username = `${prefix}${String(i).padStart(5, '0')}`;
+        const p = await rt.services.identity.create(actor, { username, email: `${username}@bench.example` });
+        out[i] = { id: p.id, username };
+      });
+      return out;
+    };
+    const people = await create('bench', count);
+    const signInPeople = await create('signin', signInCount);
+    // One real argon2id hash (src/crypto/passwords.ts parameters) stored for every sign-in person:
+    // hashing thousands one by one would only lengthen the seeding; each sign-in still verifies it.
+    const password = 'bench sign-in password 1';
+    if (signInPeople.length) {
+      const hash = await hashPassword(password);
+      await rt.ctx.store.db
+        .updateTable('users')
+        .set({ password_hash: hash })
+        .where('username', 'like', 'signin%')
+        .execute();
     }
-    return { adminToken, validatorToken, people };
+    const web = await rt.services.sso.clients.create(actor, {
+      name: 'Bench web app',
+      redirectUris: [REDIRECT_URI],
+      grantTypes: ['authorization_code'],
+    });
+    const service = await rt.services.sso.clients.create(actor, {
+      name: 'Bench service',
+      grantTypes: ['client_credentials'],
+    });
+    return {
+      adminToken,
+      validatorToken,
+      scimToken,
+      people,
+      signInPeople,
+      password,
+      webClient: { clientId: web.clientId, clientSecret: web.clientSecret! },
+      serviceClient: { clientId: service.clientId, clientSecret: service.clientSecret! },
+    };
   } finally {
     await rt.close();
   }
@@ -95,7 +145,11 @@ interface Person {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */
-async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<void> {
   let i = 0;
   const worker = async () => {
     while (i < items.length) {
@@ -106,7 +160,7 @@ async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Pr
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function post(
+export async function post(
   url: string,
   token: string,
   body: unknown,

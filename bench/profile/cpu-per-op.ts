@@ -1,0 +1,175 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Child, cpuSecondsOf, freePort, schedOf, spawnChild, stopChild, waitForHttp } from '../children.js';
+import {
+  HotpPeople,
+  pool,
+  type Seeded,
+  type ServerFlavour,
+  seedPeople,
+  serverEnv,
+  startServer,
+  stopServer,
+} from '../portcullis.js';
+import { formatSummary, newestProfile, summarizeProfile } from '../profile-summary.js';
+import { benchArgon2, signInOnce, TotpPeople } from '../sign-in.js';
+
+/**
+ * CPU per operation of the three hot paths (validate accept, client_credentials token, full
+ * password + TOTP sign-in) and of their baselines, from the server process's CPU seconds
+ * (/proc/<pid>/stat) over N operations. Unlike throughput, this stays meaningful on a busy
+ * machine. The expected quiet-machine ratio is the baseline's CPU per op over ours (both servers
+ * run on one event loop; the sign-in baseline is argon2id verifies per CPU second).
+ *
+ *   npx tsx bench/profile/cpu-per-op.ts            (sources through tsx; CPU_OPS=2000 by default)
+ *   CPU_PROFILE=1 …                                 also a --cpu-prof summary of each Portcullis path
+ *   CPU_ONLY=validate,token,signin …                a subset
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const OPS = Number(process.env.CPU_OPS ?? 2000);
+const SIGNINS = Number(process.env.CPU_SIGNINS ?? 150);
+const FLAVOUR = (process.env.BENCH_SERVER ?? 'src') as ServerFlavour;
+const PROFILE = process.env.CPU_PROFILE === '1';
+const ONLY = new Set((process.env.CPU_ONLY ?? 'validate,token,signin').split(','));
+const CONCURRENCY = 8;
+
+const log = (m: string) => process.stderr.write(`[cpu ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+/** What one op cost the server: µs of CPU of the whole process, and of its main (event-loop) thread. */
+interface Cost {
+  us: number;
+  mainUs: number;
+}
+
+/** Server CPU per op over `n` ops of `op` (run `CONCURRENCY` at a time), after `warm` unmeasured ones. */
+async function cpuPerOp(pid: number, n: number, warm: number, op: (i: number) => Promise<void>): Promise<Cost> {
+  const idx = (k: number) => Array.from({ length: k }, (_, i) => i);
+  await pool(idx(warm), CONCURRENCY, op);
+  const c0 = cpuSecondsOf(pid);
+  const m0 = schedOf(pid).onCpu;
+  await pool(idx(n), CONCURRENCY, op);
+  return { us: ((cpuSecondsOf(pid) - c0) * 1e6) / n, mainUs: ((schedOf(pid).onCpu - m0) * 1e6) / n };
+}
+
+const fmt = (c: Cost) => `${c.us.toFixed(0)} µs (main thread ${c.mainUs.toFixed(0)} µs)`;
+
+async function spawnTs(name: string, file: string, env: NodeJS.ProcessEnv, ready: string, dir: string) {
+  const port = await freePort();
+  const child = spawnChild(name, process.execPath, ['--import', 'tsx', join(ROOT, file)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NODE_ENV: 'production', PORT: String(port) },
+    logPath: join(dir, `${name.replace(/\W+/g, '-')}.log`),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}${ready}`, child);
+  return { child, url };
+}
+
+function tokenOp(url: string, client: Seeded['serviceClient']) {
+  const auth = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
+  return async () => {
+    const res = await fetch(`${url}/oidc/token`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    const text = await res.text();
+    if (res.status !== 200 || !text.includes('access_token')) throw new Error(`token: ${res.status} ${text}`);
+  };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cpu-'));
+  const results: Record<string, number> = {};
+  const children: Child[] = [];
+  try {
+    // Baselines.
+    const hello = await spawnTs('bare hello', 'bench/bare-hello.ts', {}, '/', dir);
+    children.push(hello.child);
+    results.helloUs = await cpuPerOp(hello.child.pid, OPS * 2, 500, async () => {
+      const res = await fetch(`${hello.url}/`, { method: 'POST', body: '{"username":"x","code":"123456"}' });
+      await res.text();
+    });
+    await stopChild(hello.child);
+    log(`bare hello: ${results.helloUs.toFixed(1)} µs/req`);
+
+    const port = await freePort();
+    const env = serverEnv({ dir, port });
+    const seeded = await seedPeople(env, 200, ONLY.has('signin') ? 150 : 0);
+    mkdirSync(join(dir, 'prof'), { recursive: true });
+    const server = await startServer({
+      cwd: ROOT,
+      env,
+      flavour: FLAVOUR,
+      logPath: join(dir, 'server.log'),
+      cpuProfDir: PROFILE ? join(dir, 'prof') : undefined,
+    });
+    children.push(server.child);
+    const pid = server.child.pid;
+
+    if (ONLY.has('validate')) {
+      const people = await HotpPeople.issue(server.url, seeded);
+      const spec = people.acceptSpec('v', 1);
+      const op = async () => {
+        const { body, tag } = spec.next();
+        const res = await fetch(`${server.url}/api/v1/validate`, {
+          method: 'POST',
+          headers: spec.headers,
+          body,
+        });
+        const text = await res.text();
+        const outcome = spec.onResponse!(res.status, text, tag, {});
+        if (outcome !== 'accept') throw new Error(`validate: ${outcome} ${text}`);
+      };
+      results.validateUs = await cpuPerOp(pid, OPS, 300, op);
+      log(`validate accept: ${results.validateUs.toFixed(1)} µs/op`);
+    }
+
+    if (ONLY.has('token')) {
+      const bare = await spawnTs(
+        'bare oidc',
+        'bench/bare-oidc.ts',
+        { CLIENT_ID: seeded.serviceClient.clientId, CLIENT_SECRET: seeded.serviceClient.clientSecret },
+        '/.well-known/openid-configuration',
+        dir,
+      );
+      children.push(bare.child);
+      results.bareTokenUs = await cpuPerOp(bare.child.pid, OPS, 300, tokenOp(bare.url, seeded.serviceClient));
+      await stopChild(bare.child);
+      log(`bare oidc token: ${results.bareTokenUs.toFixed(1)} µs/op`);
+      results.tokenUs = await cpuPerOp(pid, OPS, 300, tokenOp(server.url, seeded.serviceClient));
+      log(`portcullis token: ${results.tokenUs.toFixed(1)} µs/op`);
+    }
+
+    if (ONLY.has('signin')) {
+      const people = await TotpPeople.issue(server.url, seeded);
+      const argon = await benchArgon2(5);
+      results.argon2Us = 1e6 / argon.perCoreSecond;
+      log(`argon2id verify: ${results.argon2Us.toFixed(0)} µs CPU`);
+      const op = () => signInOnce(server.url, seeded.webClient, people);
+      results.signInUs = await cpuPerOp(pid, SIGNINS, 20, op);
+      log(`sign-in: ${results.signInUs.toFixed(0)} µs/op (beyond argon2: ${(results.signInUs - results.argon2Us).toFixed(0)})`);
+    }
+
+    await stopServer(server.child);
+    if (PROFILE) {
+      const file = newestProfile(join(dir, 'prof'));
+      if (file) process.stdout.write(`${formatSummary(summarizeProfile(file))}\n`);
+    }
+    const r = results;
+    const ratio = (a?: number, b?: number) => (a && b ? (a / b).toFixed(3) : '-');
+    process.stdout.write(
+      `${JSON.stringify(r)}\n` +
+        `validate: ${r.validateUs?.toFixed(0)} µs vs hello ${r.helloUs?.toFixed(0)} µs → expected ratio ${ratio(r.helloUs, r.validateUs)} (goal 0.40)\n` +
+        `token: ${r.tokenUs?.toFixed(0)} µs vs bare ${r.bareTokenUs?.toFixed(0)} µs → expected ratio ${ratio(r.bareTokenUs, r.tokenUs)} (goal 0.9)\n` +
+        `sign-in: ${r.signInUs?.toFixed(0)} µs vs argon2id ${r.argon2Us?.toFixed(0)} µs → expected ratio ${ratio(r.argon2Us, r.signInUs)} (goal 0.65)\n`,
+    );
+  } finally {
+    for (const c of children) await stopChild(c);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
