@@ -9,6 +9,7 @@ import { sendScimError, toScimError } from './scim/scim-errors.js';
 import { scimRoutes } from './scim/scim-routes.js';
 import type { Services } from './services.js';
 import { AppError } from './shared/errors.js';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './shared/json-depth.js';
 import { ssoRoutes } from './sso/sso-routes.js';
 import { bootstrapRoutes } from './web/bootstrap-routes.js';
 
@@ -46,6 +47,10 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
     const text = body as string;
     if (text.includes('\u0000') || /\\u0000/i.test(text)) {
       done(new AppError('BAD_REQUEST', 'the body must not contain NUL characters'), undefined);
+      return;
+    }
+    if (jsonNestsDeeperThan(text)) {
+      done(new AppError('BAD_REQUEST', `the body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
     parseJson(request, text, done);

@@ -71,6 +71,10 @@ const schema = z
       .min(1)
       .max(60, 'must be at most 60 (NIST SP 800-63B)')
       .default(60),
+    /** Days a finished (`done`) job is kept before housekeeping deletes it; failed and dead jobs stay. Default 14. */
+    PORTCULLIS_JOB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+    /** Days a dev-outbox message is kept before housekeeping deletes it. Default 14. */
+    PORTCULLIS_OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
     /** Groups whose members are privileged: their help-desk recovery needs a second person's approval (comma-separated). Default admins. */
     PORTCULLIS_PRIVILEGED_GROUPS: z.string().max(2000).default('admins'),
   })
@@ -99,6 +103,8 @@ const schema = z
     helpdeskContact: c.PORTCULLIS_HELPDESK_CONTACT,
     sessionMaxHours: c.PORTCULLIS_SESSION_MAX_HOURS,
     sessionIdleMinutes: c.PORTCULLIS_SESSION_IDLE_MINUTES,
+    jobRetentionDays: c.PORTCULLIS_JOB_RETENTION_DAYS,
+    outboxRetentionDays: c.PORTCULLIS_OUTBOX_RETENTION_DAYS,
     privilegedGroups: c.PORTCULLIS_PRIVILEGED_GROUPS.split(',')
       .map((g) => g.trim())
       .filter(Boolean),

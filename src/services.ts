@@ -1,5 +1,6 @@
 import { AuditService } from './audit/audit-service.js';
 import { AuthenticatorService } from './authenticators/authenticator-service.js';
+import { BackupService } from './backup/backup-service.js';
 import { InventoryService } from './authenticators/inventory/inventory-service.js';
 import type { Context } from './context.js';
 import { KeyRotationService } from './crypto/key-rotation-service.js';
@@ -22,7 +23,11 @@ import { AccountService } from './account/account-service.js';
 import { InvitationService } from './enrolment/invitation-service.js';
 import { LifecycleService } from './lifecycle/lifecycle-service.js';
 import { LIFECYCLE_SWEEP } from './lifecycle/sweep-schedule.js';
+import { HousekeepingService } from './housekeeping/housekeeping-service.js';
+import { HOUSEKEEPING } from './housekeeping/housekeeping-schedule.js';
 import { RecoveryService } from './recovery/recovery-service.js';
+import { accessPassCheck } from './recovery/access-pass-check.js';
+import { PersonRolesService } from './identity/person-roles-service.js';
 
 /** Every service, built once from the context (the composition root). */
 export function buildServices(ctx: Context) {
@@ -40,12 +45,18 @@ export function buildServices(ctx: Context) {
   jobs.handle(WEBHOOK_JOB, (payload, run) => webhooks.deliver(payload, run));
   const policies = buildPolicyServices(ctx, { policy, jobs, mail });
   const sso = buildSsoServices(ctx, { validation, authenticators, webauthn, policy });
-  const recovery = new RecoveryService(ctx, authenticators, mail);
+  const recovery = new RecoveryService(ctx, authenticators, mail, policy);
+  // A stand-alone Temporary Access Pass asks the policy evaluator too (path allowed, lifetime).
+  authenticators.checkIssues(accessPassCheck(ctx, policy));
   const inventory = new InventoryService(ctx);
   // Identity changes (SCIM, admin API, CSV import) become lifecycle events through `lifecycle.events`.
-  const lifecycle = new LifecycleService(ctx, { mail, jobs, inventory });
+  const lifecycle = new LifecycleService(ctx, { mail, jobs, inventory, policy });
   jobs.handle(LIFECYCLE_SWEEP, async (_payload, run) => {
     await lifecycle.sweep.handle(run);
+  });
+  const housekeeping = new HousekeepingService(ctx, jobs);
+  jobs.handle(HOUSEKEEPING, async (_payload, run) => {
+    await housekeeping.handle(run);
   });
   // A sign-in that enrols a new factor after a help-desk pass completes its recovery request.
   sso.signIn.onRecoveryEnrolled((actor, userId) => recovery.completeForPerson(actor, userId));
@@ -71,14 +82,17 @@ export function buildServices(ctx: Context) {
     }),
     inventory,
     lifecycle,
-    invitations: new InvitationService(ctx, { authenticators, validation }),
+    housekeeping,
+    invitations: new InvitationService(ctx, { authenticators, validation, webauthn }),
     keys: new KeyRotationService(ctx),
+    backup: new BackupService(ctx),
     jobs,
     mail,
     outbox,
     webhooks,
     scim: new ScimService(ctx, lifecycle.events),
     metrics: new MetricsService(ctx),
+    personRoles: new PersonRolesService(ctx),
   };
 }
 

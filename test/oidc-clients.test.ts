@@ -94,6 +94,36 @@ describe.each(DIALECTS)('OIDC clients: admin API and CLI on %s', (dialect) => {
     expect((await call('GET', '/api/v1/clients', admin)).json().clients.length).toBe(before);
   });
 
+  it("refuses the built-in clients' ids (portcullis-console, portcullis-account), as id or name, with 409", async () => {
+    const before = await rt.services.sso.clients.list();
+    const uris = ['https://evil.example/cb'];
+    for (const body of [
+      { name: 'Console', clientId: 'portcullis-console', redirectUris: uris },
+      { name: 'Account', client_id: 'portcullis-account', redirectUris: uris },
+      { name: 'portcullis-console', redirectUris: uris },
+      { name: ' Portcullis-Account ', redirectUris: uris },
+    ]) {
+      const res = await call('POST', '/api/v1/clients', admin, body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(409);
+      expect(res.json().code).toBe('CONFLICT');
+      expect(res.json().detail).toMatch(/portcullis-(console|account) is reserved for a built-in client/);
+    }
+    // Any other id asked for is an unknown field: ids are generated.
+    const own = await call('POST', '/api/v1/clients', admin, {
+      name: 'Own',
+      clientId: 'mine',
+      redirectUris: uris,
+    });
+    expect(own.statusCode).toBe(400);
+    expect(await rt.services.sso.clients.list()).toEqual(before);
+    const built = await rt.ctx.store.db
+      .selectFrom('oidc_clients')
+      .select('client_id')
+      .where('client_id', 'in', ['portcullis-console', 'portcullis-account'])
+      .execute();
+    expect(built).toEqual([]);
+  });
+
   it('lets only admins register; auditors read; others are forbidden', async () => {
     const body = { name: 'X', redirectUris: ['https://x.example/cb'] };
     for (const role of ['helpdesk', 'auditor', 'scim', 'validator', 'approver']) {
@@ -152,5 +182,23 @@ describe('portcullis client create', () => {
     ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('user info');
+  });
+
+  it("refuses the built-in clients' ids: a reserved name exits 1 with the reason, --client-id is a usage error", async () => {
+    const uri = ['--redirect-uri', 'https://evil.example/cb'];
+    const taken = await runCli(rt.db.url, ['client', 'create', '--name', 'portcullis-console', ...uri]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('portcullis-console is reserved for a built-in client [CONFLICT]');
+    const id = await runCli(rt.db.url, [
+      'client',
+      'create',
+      '--name',
+      'X',
+      '--client-id',
+      'portcullis-account',
+      ...uri,
+    ]);
+    expect(id.code).toBe(2);
+    expect((await rt.services.sso.clients.list()).map((c) => c.name)).not.toContain('portcullis-console');
   });
 });

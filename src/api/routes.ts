@@ -9,6 +9,7 @@ import { lifecycleRoutes } from './lifecycle-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { outboxRoutes } from './outbox-routes.js';
 import { peopleRoutes } from './people-routes.js';
+import { personRoleRoutes } from './person-role-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { recoveryRoutes } from './recovery-routes.js';
 import { tokenRoutes } from './token-routes.js';
@@ -18,6 +19,7 @@ import { webhookRoutes } from './webhook-routes.js';
 /** Every /api/v1 route module, by domain. */
 export async function apiRoutes(app: FastifyInstance, services: Services): Promise<void> {
   await peopleRoutes(app, services);
+  await personRoleRoutes(app, services);
   await tokenRoutes(app, services);
   await auditRoutes(app, services);
   await authenticatorRoutes(app, services);

@@ -15,8 +15,10 @@ export function masterKeyId(master: Buffer): string {
 /**
  * Envelope encryption: every stored secret is sealed with a data key (AES-256-GCM); data keys
  * are sealed with the master key, which never touches the database. Data keys are cached
- * unwrapped; a ciphertext naming an unknown key id makes the ring reload (another instance
- * rotated), so rotation needs no restart anywhere.
+ * unwrapped; a ciphertext naming a key id this instance has not seen (another instance or
+ * `keys rotate` made it) makes it fetch that one key by id, so rotation needs no restart anywhere.
+ * Until then an instance keeps sealing under its old current key: safe, because data keys are
+ * never deleted (only marked retired) and every reader looks keys up by the id a value names.
  */
 export class Keyring {
   private readonly masters = new Map<string, Buffer>();
@@ -67,29 +69,16 @@ export class Keyring {
     return this.masters.get(this.masterKid)!;
   }
 
+  /** Loads every data key; the current key changes only once all of them opened. */
   private async reload(): Promise<void> {
     const rows = await encryptionKeysRepo.list(this.store.db, PURPOSE);
-    this.currentKid = undefined;
-    for (const row of rows) {
-      const master = this.masters.get(row.master_kid);
-      if (!master) {
-        throw new AppError(
-          'CONFIG_INVALID',
-          `data key ${row.id} is wrapped by master key ${row.master_kid}, which is not configured (PORTCULLIS_MASTER_KEY / PORTCULLIS_PREVIOUS_MASTER_KEYS)`,
-        );
-      }
-      let key: Buffer;
-      try {
-        key = open(master, row.wrapped, `dek:${row.id}`);
-      } catch {
-        throw new AppError(
-          'CONFIG_INVALID',
-          `data key ${row.id} does not open with the configured master key`,
-        );
-      }
+    const keys = rows.map((row) => [row, this.unwrap(row)] as const);
+    let current: string | undefined;
+    for (const [row, key] of keys) {
       this.dataKeys.set(row.id, key);
-      if (row.is_current === 1 && !this.currentKid) this.currentKid = row.id;
+      if (row.is_current === 1 && !current) current = row.id;
     }
+    this.currentKid = current;
   }
 
   /** Seals a secret with the current data key; `aad` binds it to its row and purpose. */
@@ -98,13 +87,41 @@ export class Keyring {
     return seal(this.dataKeys.get(this.currentKid)!, this.currentKid, plaintext, aad);
   }
 
-  /** Opens a sealed secret, reloading the ring once if it names a key this instance has not seen. */
+  /** Opens a sealed secret, fetching the data key it names if this instance has not seen it. */
   async decrypt(sealed: string, aad: string): Promise<Buffer> {
     const kid = sealedKeyId(sealed);
-    if (!this.dataKeys.has(kid)) await this.reload();
-    const key = this.dataKeys.get(kid);
-    if (!key) throw new AppError('INTERNAL', `unknown data key ${kid}`);
+    const key = this.dataKeys.get(kid) ?? (await this.fetchKey(kid));
     return open(key, sealed, aad);
+  }
+
+  /**
+   * Loads one data key by id (made elsewhere since this ring loaded) and, when it is the current
+   * one, starts sealing with it. Reads on `store.reader`: committed data only, and on SQLite a
+   * connection that never waits for a write transaction (a caller may hold one).
+   */
+  private async fetchKey(kid: string): Promise<Buffer> {
+    const row = await encryptionKeysRepo.byId(this.store.reader, kid);
+    if (!row || row.purpose !== PURPOSE) throw new AppError('INTERNAL', `unknown data key ${kid}`);
+    const key = this.unwrap(row);
+    this.dataKeys.set(row.id, key);
+    if (row.is_current === 1) this.currentKid = row.id;
+    return key;
+  }
+
+  /** Opens a data key row with the master key that wraps it. */
+  private unwrap(row: { id: string; wrapped: string; master_kid: string }): Buffer {
+    const master = this.masters.get(row.master_kid);
+    if (!master) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `data key ${row.id} is wrapped by master key ${row.master_kid}, which is not configured (PORTCULLIS_MASTER_KEY / PORTCULLIS_PREVIOUS_MASTER_KEYS)`,
+      );
+    }
+    try {
+      return open(master, row.wrapped, `dek:${row.id}`);
+    } catch {
+      throw new AppError('CONFIG_INVALID', `data key ${row.id} does not open with the configured master key`);
+    }
   }
 
   /** Synchronous open for callers that already hold the key (after load); throws on an unknown key. */

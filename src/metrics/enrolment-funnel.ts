@@ -1,7 +1,6 @@
 import type { Db } from '../store/open-store.js';
 import { metricsRepo } from '../store/repos/metrics.js';
 import { ratio } from './quantiles.js';
-import { SECOND_FACTOR_KINDS } from './second-factors.js';
 
 /** One row of the funnel: active people → with a factor issued → with a factor active. */
 export interface FunnelStage {
@@ -20,12 +19,12 @@ export interface EnrolmentFunnel {
 }
 
 /**
- * The enrolment funnel over active people. Until enrolment requirements exist (migration 0006),
- * "invited" is every active person, "started" those with any second factor issued and
- * "completed" those holding an active one.
+ * The enrolment funnel over active people: "invited" is every active person, "started" those
+ * with any second factor issued and "completed" those holding an active one (second factors:
+ * SECOND_FACTOR_KINDS, tallied by the triggers of migration 0011).
  */
 export async function enrolmentFunnel(db: Db): Promise<EnrolmentFunnel> {
-  const rows = await metricsRepo.funnelByGroup(db, SECOND_FACTOR_KINDS);
+  const rows = await metricsRepo.funnelByGroup(db);
   const stages = rows.map((r) => ({
     group: r.group,
     invited: r.people,

@@ -1,7 +1,6 @@
 import type { Db } from '../store/open-store.js';
 import { metricsRepo } from '../store/repos/metrics.js';
-import { cumulativeBuckets, quantile } from './quantiles.js';
-import { SECOND_FACTOR_KINDS } from './second-factors.js';
+import { nearestRank } from './quantiles.js';
 
 const HOUR_MS = 3_600_000;
 /** Enrolments counted: those completed in the last 90 days (recent friction, not ancient history). */
@@ -20,22 +19,26 @@ export interface TimeToEnrol {
 }
 
 /**
- * Time to enrol = first second-factor activation − person creation. When enrolment
- * requirements land (migration 0006) this becomes met_at − created_at of each requirement.
+ * Time to enrol = first second-factor activation − person creation, over the per-person tally
+ * (migration 0011). The database counts, buckets and ranks the durations (nearest rank, as
+ * `quantile` does), so no duration row crosses to the process.
  */
 export async function timeToEnrol(db: Db, now: number): Promise<TimeToEnrol> {
   const since = now - TIME_TO_ENROL_WINDOW_DAYS * 24 * HOUR_MS;
-  const durations = await metricsRepo.enrolmentDurations(db, SECOND_FACTOR_KINDS, since);
-  const buckets = cumulativeBuckets(
-    durations,
-    TIME_TO_ENROL_BUCKETS_HOURS.map((h) => h * HOUR_MS),
-  ).map((b): { leHours: number | null; count: number } => ({ leHours: b.le / HOUR_MS, count: b.count }));
-  const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
+  const bounds = TIME_TO_ENROL_BUCKETS_HOURS.map((h) => h * HOUR_MS);
+  const { count, atOrBelow } = await metricsRepo.enrolmentCounts(db, since, bounds);
+  const seconds = async (q: number) => {
+    if (count === 0) return null;
+    return (await metricsRepo.enrolmentDurationAtRank(db, since, nearestRank(count, q))) / 1000;
+  };
   return {
     windowDays: TIME_TO_ENROL_WINDOW_DAYS,
-    count: durations.length,
-    medianSeconds: seconds(quantile(durations, 0.5)),
-    p90Seconds: seconds(quantile(durations, 0.9)),
-    buckets: [...buckets, { leHours: null, count: durations.length }],
+    count,
+    medianSeconds: await seconds(0.5),
+    p90Seconds: await seconds(0.9),
+    buckets: [
+      ...TIME_TO_ENROL_BUCKETS_HOURS.map((leHours, i) => ({ leHours, count: atOrBelow[i] ?? 0 })),
+      { leHours: null, count },
+    ],
   };
 }

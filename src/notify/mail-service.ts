@@ -7,14 +7,28 @@ import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { createMailer, type Mailer } from './mailer.js';
 import type { OutboxService } from './outbox-service.js';
+import { type DeferredMail, deferredSubject, isDeferred, renderDeferred } from './templates/deferred.js';
 import type { MailEnv, RenderedMail } from './templates/mail-layout.js';
 
 /** The job kind that sends one mail. */
 export const SEND_MAIL = 'send-mail';
 
 const address = z.email().max(254);
-const payloadSchema = z.object({ to: address, subject: z.string(), sealed: z.string() });
+const payloadSchema = z.object({
+  to: address,
+  subject: z.string(),
+  sealed: z.string(),
+  /** 'deferred': the sealed part is a template and its input, rendered when sent. */
+  body: z.literal('deferred').optional(),
+});
 const bodySchema = z.object({ text: z.string(), html: z.string() });
+const deferredSchema = z.object({
+  template: z.enum(['invitation', 'reminder']),
+  input: z.object({ name: z.string(), enrolToken: z.string(), deadline: z.number() }),
+});
+
+/** A mail to queue: rendered now, or deferred (a template and its input, rendered when sent). */
+export type QueuedMail = RenderedMail | DeferredMail;
 
 /** How a mail is queued: at most once per key (e.g. `invitation:<requirement id>`), not before runAt. */
 export interface QueueOptions {
@@ -61,21 +75,27 @@ export class MailService {
   }
 
   /** Queues many mails inside `trx` in a few inserts (bulk invitations); returns how many are new. */
-  queueMany(
-    trx: Db,
-    mails: ReadonlyArray<{ to: string; mail: RenderedMail } & QueueOptions>,
-  ): Promise<number> {
+  queueMany(trx: Db, mails: ReadonlyArray<{ to: string; mail: QueuedMail } & QueueOptions>): Promise<number> {
     return this.jobs.enqueueMany(
       trx,
       mails.map((m) => this.jobSpec(m)),
     );
   }
 
-  private jobSpec({ to, mail, ...opts }: { to: string; mail: RenderedMail } & QueueOptions): JobSpec {
+  private jobSpec({ to, mail, ...opts }: { to: string; mail: QueuedMail } & QueueOptions): JobSpec {
     if (!address.safeParse(to).success) {
       throw new AppError('VALIDATION_FAILED', 'the recipient is not an e-mail address');
     }
     const id = newId();
+    if (isDeferred(mail)) {
+      const sealed = this.ctx.keyring.encrypt(Buffer.from(JSON.stringify(mail)), aad(id));
+      return {
+        id,
+        kind: SEND_MAIL,
+        payload: { to, subject: deferredSubject(this.env, mail), sealed, body: 'deferred' },
+        ...opts,
+      };
+    }
     const body = Buffer.from(JSON.stringify({ text: mail.text, html: mail.html }));
     return {
       id,
@@ -91,8 +111,13 @@ export class MailService {
     if (!parsed.success) throw new PermanentJobError('malformed send-mail payload');
     let body: z.infer<typeof bodySchema>;
     try {
-      const opened = await this.ctx.keyring.decrypt(parsed.data.sealed, aad(run.id));
-      body = bodySchema.parse(JSON.parse(opened.toString('utf8')));
+      const opened = JSON.parse(
+        (await this.ctx.keyring.decrypt(parsed.data.sealed, aad(run.id))).toString('utf8'),
+      );
+      body =
+        parsed.data.body === 'deferred'
+          ? renderDeferred(this.env, deferredSchema.parse(opened))
+          : bodySchema.parse(opened);
     } catch {
       throw new PermanentJobError('the sealed mail body does not open');
     }

@@ -16,6 +16,8 @@ export const newWebhookSchema = z.strictObject({
     .url({ protocol: /^https?$/ })
     .max(2000)
     .refine((u) => {
+      // Zod runs refinements after a failed check too: an unparseable URL is reported above.
+      if (!URL.canParse(u)) return true;
       const parsed = new URL(u);
       return parsed.username === '' && parsed.password === '';
     }, 'must not carry credentials'),

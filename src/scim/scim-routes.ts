@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import { AppError } from '../shared/errors.js';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../shared/json-depth.js';
 import { tokenActor } from '../tokens/token-service.js';
 import { BULK_LIMITS } from './bulk.js';
 import { listOf, resourceTypes, schemas, serviceProviderConfig } from './discovery.js';
@@ -8,7 +9,7 @@ import { etagOf, noneMatchHits } from './etag.js';
 import { parseListRequest, projectionOf } from './list-request.js';
 import { project } from './projection.js';
 import type { ResourceOps, Stored } from './resource-ops.js';
-import { SCIM_ERROR_SCHEMA, sendScimError, toScimError } from './scim-errors.js';
+import { SCIM_ERROR_SCHEMA, scimError, sendScimError, toScimError } from './scim-errors.js';
 
 const MEDIA_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -95,8 +96,16 @@ export async function scimRoutes(app: FastifyInstance, services: Services): Prom
   app.addContentTypeParser(
     ['application/json', 'application/scim+json'],
     { parseAs: 'string' },
-    (request, body, done) =>
-      body.length === 0 ? done(null, undefined) : json(request, body as string, done),
+    (request, body, done) => {
+      if (body.length === 0) return done(null, undefined);
+      if (jsonNestsDeeperThan(body as string)) {
+        return done(
+          scimError('invalidSyntax', `the body nests deeper than ${MAX_JSON_DEPTH} levels`),
+          undefined,
+        );
+      }
+      json(request, body as string, done);
+    },
   );
 
   app.setErrorHandler((err, request, reply) => {

@@ -24,6 +24,8 @@ export interface Capabilities {
   dialect: 'sqlite' | 'postgres';
   /** `SELECT … FOR UPDATE [SKIP LOCKED]` exists (PostgreSQL); SQLite serialises writers instead. */
   rowLocks: boolean;
+  /** `backup()` copies the live database (SQLite's online backup API); PostgreSQL uses pg_dump. */
+  onlineBackup: boolean;
 }
 
 export interface Store {
@@ -46,6 +48,12 @@ export interface Store {
    */
   selectArrays(query: CompiledQuery): Promise<unknown[][]>;
   migrate(): Promise<string[]>;
+  /**
+   * Copies the live database into a new file at `path` while other connections and processes
+   * keep writing: one backup step over a read snapshot, so the copy is consistent as of one
+   * commit. Only where `caps.onlineBackup`; elsewhere it rejects.
+   */
+  backup(path: string): Promise<{ pages: number }>;
   close(): Promise<void>;
 }
 
@@ -74,6 +82,9 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   let writerDirect: DirectConnection | undefined;
   /** Starts the background checkpointer (file-based SQLite only). */
   let startCheckpointer: (() => WalCheckpointer) | undefined;
+  let backup: Store['backup'] = async () => {
+    throw new Error('this database has no online backup; use its own tools (pg_dump)');
+  };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -103,7 +114,13 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
           },
         });
     }
-    caps = { dialect: 'sqlite', rowLocks: false };
+    caps = { dialect: 'sqlite', rowLocks: false, onlineBackup: path !== ':memory:' };
+    // Every remaining page in one step: the step reads one WAL snapshot, so writers elsewhere
+    // neither wait nor make it start over (small steps restart whenever another process writes).
+    backup = async (target) => {
+      const done = await sqlite.backup(target, { progress: () => 0x7fffffff });
+      return { pages: done.totalPages };
+    };
     // Through Kysely's connection lock, so a scan never reads inside another caller's open transaction.
     selectArrays = (query) =>
       db.connection().execute(
@@ -121,7 +138,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     // drops that client and the next query reconnects.
     pool.on('error', (err) => options.onPoolError?.(err));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    caps = { dialect: 'postgres', rowLocks: true };
+    caps = { dialect: 'postgres', rowLocks: true, onlineBackup: false };
     selectArrays = async (query) =>
       (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows;
   }
@@ -138,6 +155,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
       return queue.run(work);
     },
     selectArrays,
+    backup: (target) => backup(target),
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider });
       const { error, results } = await migrator.migrateToLatest();

@@ -30,6 +30,8 @@ export interface UsersTable {
   version: Generated<number>;
   /** Set by SCIM DELETE: the row stays (deprovisioned) so audit subjects resolve; SCIM no longer shows it. */
   deleted_at: number | null;
+  /** First working day (ms since the epoch, midnight UTC), when known (migration 0010). */
+  start_date: number | null;
 }
 
 export interface GroupsTable {
@@ -158,6 +160,43 @@ export interface Database {
   lifecycle_rules: LifecycleRulesTable;
   enrolment_requirements: EnrolmentRequirementsTable;
   enrolment_invitations: EnrolmentInvitationsTable;
+  person_roles: PersonRolesTable;
+  metrics_people: MetricsPeopleTable;
+  metrics_factors: MetricsFactorsTable;
+  metrics_enrolment: MetricsEnrolmentTable;
+  metrics_funnel: MetricsFunnelTable;
+}
+
+/** People by status, kept by triggers (migration 0011). */
+export interface MetricsPeopleTable {
+  status: string;
+  n: number;
+}
+
+/** Owned authenticators by type and state, kept by triggers (migration 0011). */
+export interface MetricsFactorsTable {
+  type: string;
+  state: string;
+  n: number;
+}
+
+/** Per person: second factors (any state), active ones, first activation (migration 0011 triggers). */
+export interface MetricsEnrolmentTable {
+  user_id: string;
+  factors: number;
+  active: number;
+  first_active_at: number | null;
+  user_created_at: number;
+  /** first_active_at − user_created_at, never negative; null before any activation. */
+  enrol_ms: number | null;
+}
+
+/** Enrolment funnel per group id ('' = everyone) over active people (migration 0011 triggers). */
+export interface MetricsFunnelTable {
+  group_id: string;
+  people: number;
+  started: number;
+  completed: number;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -430,3 +469,12 @@ export type LifecycleRuleRow = Selectable<LifecycleRulesTable>;
 export type EnrolmentRequirementRow = Selectable<EnrolmentRequirementsTable>;
 export type NewEnrolmentRequirementRow = Insertable<EnrolmentRequirementsTable>;
 export type EnrolmentInvitationRow = Selectable<EnrolmentInvitationsTable>;
+
+/** The console roles a person holds (admin, helpdesk, approver, auditor): one row per role. */
+export interface PersonRolesTable {
+  user_id: string;
+  role: string;
+  /** The audit label of who granted it. */
+  granted_by: string;
+  granted_at: number;
+}

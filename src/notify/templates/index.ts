@@ -1,4 +1,5 @@
 /** The mail templates: each a pure function of (MailEnv, input) to {subject, text, html} with one action link. */
+export { type DeferredMail, deferredSubject, isDeferred, renderDeferred } from './deferred.js';
 export { type EscalationInput, escalationMail } from './escalation.js';
 export { type ExceptionExpiringInput, exceptionExpiringMail } from './exception-expiring.js';
 export { type FactorChangeInput, factorAddedMail } from './factor-added.js';

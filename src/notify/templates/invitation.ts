@@ -10,12 +10,17 @@ export interface InvitationInput {
   deadline: number;
 }
 
+/** The invitation's subject (before the layout bounds it). */
+export function invitationSubject(env: MailEnv): string {
+  return `Set up your second sign-in factor for ${plain(env.orgName)}`;
+}
+
 /** The joiner's invitation to enrol a second factor. */
 export function invitationMail(env: MailEnv, input: InvitationInput): RenderedMail {
   const org = plain(env.orgName);
   const by = formatDate(input.deadline);
   return renderMail(env, {
-    subject: `Set up your second sign-in factor for ${org}`,
+    subject: invitationSubject(env),
     greeting: `Hello ${plain(input.name)},`,
     paragraphs: [
       `${org} asks for a second factor when you sign in. Please set one up before ${by}: a passkey or an authenticator app takes a couple of minutes.`,

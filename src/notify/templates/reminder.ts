@@ -9,11 +9,16 @@ export interface ReminderInput {
   deadline: number;
 }
 
+/** The reminder's subject (before the layout bounds it). */
+export function reminderSubject(input: Pick<ReminderInput, 'deadline'>): string {
+  return `Reminder: set up your second sign-in factor by ${formatDate(input.deadline)}`;
+}
+
 /** A reminder to a person who has not enrolled yet. */
 export function reminderMail(env: MailEnv, input: ReminderInput): RenderedMail {
   const by = formatDate(input.deadline);
   return renderMail(env, {
-    subject: `Reminder: set up your second sign-in factor by ${by}`,
+    subject: reminderSubject(input),
     greeting: `Hello ${plain(input.name)},`,
     paragraphs: [
       `You have not set up a second sign-in factor for ${plain(env.orgName)} yet. Please do it before ${by}.`,

@@ -7,6 +7,9 @@ import { migration0005 } from './0005-webauthn.js';
 import { migration0006 } from './0006-lifecycle.js';
 import { migration0007 } from './0007-policy.js';
 import { migration0008 } from './0008-recovery.js';
+import { migration0009 } from './0009-console-roles.js';
+import { migration0010 } from './0010-start-date.js';
+import { migration0011 } from './0011-metrics-aggregates.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +21,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-lifecycle': migration0006,
   '0007-policy': migration0007,
   '0008-recovery': migration0008,
+  '0009-console-roles': migration0009,
+  '0010-start-date': migration0010,
+  '0011-metrics-aggregates': migration0011,
 };
 
 /** Kysely's provider over the compiled-in list (no file scanning, so `dist/` is enough). */

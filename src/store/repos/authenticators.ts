@@ -142,6 +142,20 @@ export const authenticatorsRepo = {
   async advanceCounter(db: Db, id: string, counter: number, now: number): Promise<boolean> {
     return (await advanceCounterQuery.run(db, id, counter, now)) === 1;
   },
+  /** Up to `limit` access passes past their expiry that are not revoked yet (housekeeping), oldest first. */
+  expiredAccessPasses(db: Db, now: number, limit: number): Promise<AuthenticatorRow[]> {
+    return db
+      .selectFrom('authenticators')
+      .selectAll()
+      .where('type', '=', 'access_pass')
+      .where('state', '!=', 'revoked')
+      .where('expires_at', '<=', now)
+      .orderBy('expires_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  },
+
   /** Revokes every authenticator of a person that is not revoked yet (the leaver); returns them. */
   revokeAllOfUser(db: Db, userId: string, reason: string, now: number) {
     return db

@@ -35,6 +35,21 @@ export const jobsRepo = {
     return Number(r.numInsertedOrUpdatedRows ?? 0);
   },
 
+  /**
+   * Deletes up to `limit` jobs that finished successfully (`done`) before `before`
+   * (housekeeping); returns how many. Failed and dead jobs stay for operators to look at or retry.
+   */
+  async deleteDoneBefore(db: Db, before: number, limit: number): Promise<number> {
+    const batch = db
+      .selectFrom('jobs')
+      .select('id')
+      .where('state', '=', 'done')
+      .where('done_at', '<', before)
+      .limit(limit);
+    const r = await db.deleteFrom('jobs').where('id', 'in', batch).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
   byId(db: Db, id: string): Promise<JobRow | undefined> {
     return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   },

@@ -25,99 +25,93 @@ function toCounts(rows: Array<{ key: string | null; n: unknown }>): Counts {
  * by the caller from the durations.
  */
 export const metricsRepo = {
-  /** People by lifecycle status (SCIM-deleted rows included: they are deprovisioned). */
+  /** People by lifecycle status (SCIM-deleted rows included: they are deprovisioned), from the tally. */
   async peopleByStatus(db: Db): Promise<Counts> {
     const rows = await db
-      .selectFrom('users')
-      .select(['status as key', (eb) => eb.fn.countAll().as('n')])
-      .groupBy('status')
+      .selectFrom('metrics_people')
+      .select(['status as key', 'n'])
+      .where('n', '>', 0)
       .execute();
     return toCounts(rows);
   },
 
-  /** Owned authenticators by `type/state` (inventory tokens without an owner are left out). */
+  /** Owned authenticators by `type/state` (inventory tokens without an owner are left out), from the tally. */
   async factorsByTypeState(db: Db): Promise<Array<{ type: Kind; state: string; n: number }>> {
     const rows = await db
-      .selectFrom('authenticators')
-      .select(['type', 'state', (eb) => eb.fn.countAll().as('n')])
-      .where('user_id', 'is not', null)
-      .groupBy(['type', 'state'])
+      .selectFrom('metrics_factors')
+      .select(['type', 'state', 'n'])
+      .where('n', '>', 0)
+      .orderBy('type')
+      .orderBy('state')
       .execute();
-    return rows.map((r) => ({ type: r.type, state: r.state, n: Number(r.n) }));
+    return rows.map((r) => ({ type: r.type as Kind, state: r.state, n: Number(r.n) }));
   },
 
   /**
    * The enrolment funnel per group ('' = everyone) over active people: how many, how many hold
-   * any factor of `kinds` (issued, in any state), how many hold an active one. Each person's
-   * factors are folded into one row first (a grouped derived table), so the join stays 1:1.
+   * any second factor (issued, in any state), how many hold an active one. Read from the tally
+   * the triggers of migration 0011 keep: one row per group, groups without active people left out.
    */
   async funnelByGroup(
     db: Db,
-    kinds: readonly Kind[],
   ): Promise<Array<{ group: string; people: number; started: number; completed: number }>> {
-    const flags = () =>
-      db
-        .selectFrom('authenticators')
-        .select((eb) => [
-          'user_id',
-          eb.fn.max(eb.case().when('state', '=', 'active').then(1).else(0).end()).as('active'),
-        ])
-        .where('type', 'in', kinds)
-        .where('user_id', 'is not', null)
-        .groupBy('user_id')
-        .as('f');
     const overall = await db
-      .selectFrom('users')
-      .leftJoin(flags(), 'f.user_id', 'users.id')
-      .select((eb) => [
-        eb.fn.countAll().as('people'),
-        eb.fn.count('f.user_id').as('started'),
-        eb.fn.sum('f.active').as('completed'),
-      ])
-      .where('users.status', '=', 'active')
+      .selectFrom('metrics_funnel')
+      .select(['people', 'started', 'completed'])
+      .where('group_id', '=', '')
       .execute();
     const grouped = await db
-      .selectFrom('group_members')
-      .innerJoin('users', 'users.id', 'group_members.user_id')
-      .innerJoin('groups', 'groups.id', 'group_members.group_id')
-      .leftJoin(flags(), 'f.user_id', 'users.id')
-      .select((eb) => [
-        'groups.name as group',
-        eb.fn.countAll().as('people'),
-        eb.fn.count('f.user_id').as('started'),
-        eb.fn.sum('f.active').as('completed'),
-      ])
-      .where('users.status', '=', 'active')
-      .groupBy('groups.name')
+      .selectFrom('metrics_funnel')
+      .innerJoin('groups', 'groups.id', 'metrics_funnel.group_id')
+      .select(['groups.name as group', 'people', 'started', 'completed'])
+      .where('people', '>', 0)
       .orderBy('groups.name')
       .execute();
-    return [...overall.map((r) => ({ ...r, group: '' })), ...grouped].map((r) => ({
+    const everyone = overall[0] ?? { people: 0, started: 0, completed: 0 };
+    return [{ ...everyone, group: '' }, ...grouped].map((r) => ({
       group: r.group,
       people: Number(r.people),
-      started: Number(r.started ?? 0),
-      completed: Number(r.completed ?? 0),
+      started: Number(r.started),
+      completed: Number(r.completed),
     }));
   },
 
   /**
-   * Time to enrol in ms for every person whose first factor of `kinds` was activated at or
-   * after `since` (first activation − person creation), ascending.
+   * Of the people whose first second factor was activated at or after `since` (from the
+   * per-person tally): how many, and how many took at most each of `bounds` ms from creation.
    */
-  async enrolmentDurations(db: Db, kinds: readonly Kind[], since: number): Promise<number[]> {
-    const firsts = db
-      .selectFrom('authenticators')
-      .select((eb) => ['user_id', eb.fn.min('activated_at').as('first')])
-      .where('type', 'in', kinds)
-      .where('activated_at', 'is not', null)
-      .groupBy('user_id')
-      .having((eb) => eb.fn.min('activated_at'), '>=', since)
-      .as('a');
-    const rows = await db
-      .selectFrom(firsts)
-      .innerJoin('users', 'users.id', 'a.user_id')
-      .select(['users.created_at', 'a.first'])
-      .execute();
-    return rows.map((r) => Math.max(0, Number(r.first) - Number(r.created_at))).sort((a, b) => a - b);
+  async enrolmentCounts(
+    db: Db,
+    since: number,
+    bounds: readonly number[],
+  ): Promise<{ count: number; atOrBelow: number[] }> {
+    const row = await db
+      .selectFrom(enrolments(db, since))
+      .select((eb) => [
+        eb.fn.countAll().as('n'),
+        ...bounds.map((b, i) => eb.fn.sum(eb.case().when('d', '<=', b).then(1).else(0).end()).as(`b${i}`)),
+      ])
+      .executeTakeFirst();
+    const r = (row ?? {}) as Record<string, unknown>;
+    return { count: Number(r.n ?? 0), atOrBelow: bounds.map((_, i) => Number(r[`b${i}`] ?? 0)) };
+  },
+
+  /**
+   * The time to enrol (ms) at 1-based `rank` in ascending order among those `enrolmentCounts`
+   * counts: a walk of the (enrol_ms, first_active_at) index in order, the window a filter on it
+   * (`+` keeps SQLite from sorting the window's rows instead).
+   */
+  async enrolmentDurationAtRank(db: Db, since: number, rank: number): Promise<number> {
+    const row = await db
+      .selectFrom('metrics_enrolment')
+      .select('enrol_ms')
+      .where('enrol_ms', 'is not', null)
+      .where(sql<number>`+first_active_at`, '>=', since)
+      .orderBy('enrol_ms')
+      .limit(1)
+      .offset(rank - 1)
+      .executeTakeFirst();
+    return Number(row?.enrol_ms ?? 0);
   },
 
   /** Audit events of `actions` by action, in `(now − span, now]` (current) and the span before it (previous). */
@@ -189,3 +183,12 @@ export const metricsRepo = {
     return Number(row?.n ?? 0);
   },
 };
+
+/** Each recent enrolment's time to enrol as `d` (ms), from the per-person tally. */
+function enrolments(db: Db, since: number) {
+  return db
+    .selectFrom('metrics_enrolment')
+    .select('enrol_ms as d')
+    .where('first_active_at', '>=', since)
+    .as('e');
+}

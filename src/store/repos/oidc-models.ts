@@ -114,9 +114,18 @@ export const oidcModelsRepo = {
     return Number(r.numDeletedRows);
   },
 
-  /** Deletes models that expired before `before` (a sweep); returns how many. */
-  async deleteExpired(db: Db, before: number): Promise<number> {
-    const r = await db.deleteFrom('oidc_models').where('expires_at', '<', before).executeTakeFirst();
+  /** Deletes up to `limit` models that expired before `before` (housekeeping); returns how many. */
+  async deleteExpired(db: Db, before: number, limit: number): Promise<number> {
+    const batch = db
+      .selectFrom('oidc_models')
+      .select(['kind', 'id'])
+      .where('expires_at', '<', before)
+      .limit(limit)
+      .$asTuple('kind', 'id');
+    const r = await db
+      .deleteFrom('oidc_models')
+      .where(({ eb, refTuple }) => eb(refTuple('kind', 'id'), 'in', batch))
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   },
 };

@@ -23,4 +23,10 @@ export const outboxRepo = {
       .limit(limit)
       .execute();
   },
+  /** Deletes up to `limit` messages kept before `before` (housekeeping); returns how many. */
+  async deleteSentBefore(db: Db, before: number, limit: number): Promise<number> {
+    const batch = db.selectFrom('outbox').select('id').where('sent_at', '<', before).limit(limit);
+    const r = await db.deleteFrom('outbox').where('id', 'in', batch).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
 };

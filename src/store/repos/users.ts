@@ -130,6 +130,15 @@ export const usersRepo = {
     return (rowLocks ? hot.throttleForUpdate : hot.throttle).first(db, id);
   },
 
+  /**
+   * A person, locked for the rest of the transaction on PostgreSQL (SQLite's BEGIN IMMEDIATE
+   * already serialises writers): binding a factor and the leaver both take it first.
+   */
+  byIdForUpdate(db: Db, id: string, rowLocks: boolean): Promise<UserRow | undefined> {
+    const q = db.selectFrom('users').selectAll().where('id', '=', id);
+    return (rowLocks ? q.forUpdate() : q).executeTakeFirst();
+  },
+
   /** A person SCIM still shows (not deleted), locked for the rest of the transaction on PostgreSQL. */
   liveByIdForUpdate(db: Db, id: string, rowLocks: boolean): Promise<UserRow | undefined> {
     const q = db.selectFrom('users').selectAll().where('id', '=', id).where('deleted_at', 'is', null);

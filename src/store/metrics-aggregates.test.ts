@@ -1,0 +1,302 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.js';
+import { SECOND_FACTOR_KINDS } from '../metrics/second-factors.js';
+import {
+  AGGREGATED_SECOND_FACTOR_KINDS,
+  rebuildMetricsAggregates,
+} from './migrations/0011-metrics-aggregates.js';
+import { type Db, openStore, type Store } from './open-store.js';
+import { metricsRepo } from './repos/metrics.js';
+import type { AuthenticatorsTable, UsersTable } from './schema.js';
+
+const KINDS = ['totp', 'hotp', 'webauthn', 'recovery_codes', 'access_pass'] as const;
+const STATES = ['pending', 'active', 'suspended', 'lost', 'revoked'] as const;
+const STATUSES: ReadonlyArray<UsersTable['status']> = ['active', 'suspended', 'deprovisioned'];
+
+/** A small seeded PRNG (mulberry32): the same sequence on every run and dialect. */
+function prng(seed: number) {
+  let a = seed;
+  const next = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+    chance: (p: number) => next() < p,
+  };
+}
+
+/** The figures computed from scratch over the base tables (the queries the tallies replace). */
+async function fromScratch(db: Db, since: number) {
+  const kinds = [...SECOND_FACTOR_KINDS];
+  const flags = db
+    .selectFrom('authenticators')
+    .select((eb) => [
+      'user_id',
+      eb.fn.max(eb.case().when('state', '=', 'active').then(1).else(0).end()).as('active'),
+    ])
+    .where('type', 'in', kinds)
+    .where('user_id', 'is not', null)
+    .groupBy('user_id')
+    .as('f');
+  const overall = await db
+    .selectFrom('users')
+    .leftJoin(flags, 'f.user_id', 'users.id')
+    .select((eb) => [
+      eb.fn.countAll().as('people'),
+      eb.fn.count('f.user_id').as('started'),
+      eb.fn.sum('f.active').as('completed'),
+    ])
+    .where('users.status', '=', 'active')
+    .execute();
+  const grouped = await db
+    .selectFrom('group_members')
+    .innerJoin('users', 'users.id', 'group_members.user_id')
+    .innerJoin('groups', 'groups.id', 'group_members.group_id')
+    .leftJoin(flags, 'f.user_id', 'users.id')
+    .select((eb) => [
+      'groups.name as group',
+      eb.fn.countAll().as('people'),
+      eb.fn.count('f.user_id').as('started'),
+      eb.fn.sum('f.active').as('completed'),
+    ])
+    .where('users.status', '=', 'active')
+    .groupBy('groups.name')
+    .orderBy('groups.name')
+    .execute();
+  const funnel = [...overall.map((r) => ({ ...r, group: '' })), ...grouped].map((r) => ({
+    group: r.group,
+    people: Number(r.people),
+    started: Number(r.started ?? 0),
+    completed: Number(r.completed ?? 0),
+  }));
+  const firsts = db
+    .selectFrom('authenticators')
+    .select((eb) => ['user_id', eb.fn.min('activated_at').as('first')])
+    .where('type', 'in', kinds)
+    .where('activated_at', 'is not', null)
+    .groupBy('user_id')
+    .having((eb) => eb.fn.min('activated_at'), '>=', since)
+    .as('a');
+  const durations = (
+    await db
+      .selectFrom(firsts)
+      .innerJoin('users', 'users.id', 'a.user_id')
+      .select(['users.created_at', 'a.first'])
+      .execute()
+  )
+    .map((r) => Math.max(0, Number(r.first) - Number(r.created_at)))
+    .sort((x, y) => x - y);
+  const byStatus: Record<string, number> = {};
+  for (const r of await db
+    .selectFrom('users')
+    .select(['status', (eb) => eb.fn.countAll().as('n')])
+    .groupBy('status')
+    .execute())
+    byStatus[r.status] = Number(r.n);
+  const factors = (
+    await db
+      .selectFrom('authenticators')
+      .select(['type', 'state', (eb) => eb.fn.countAll().as('n')])
+      .where('user_id', 'is not', null)
+      .groupBy(['type', 'state'])
+      .execute()
+  )
+    .map((f) => ({ type: f.type, state: f.state, n: Number(f.n) }))
+    .sort((a, b) => (a.type === b.type ? cmp(a.state, b.state) : cmp(a.type, b.type)));
+  return { funnel, durations, byStatus, factors };
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+async function fromTallies(db: Db, since: number) {
+  return {
+    funnel: await metricsRepo.funnelByGroup(db),
+    durations: await durationsFromTally(db, since),
+    byStatus: await metricsRepo.peopleByStatus(db),
+    factors: (await metricsRepo.factorsByTypeState(db)).sort((a, b) =>
+      a.type === b.type ? cmp(a.state, b.state) : cmp(a.type, b.type),
+    ),
+  };
+}
+
+/** Every duration the tally holds, read back rank by rank through the repository's own queries. */
+async function durationsFromTally(db: Db, since: number): Promise<number[]> {
+  const { count, atOrBelow } = await metricsRepo.enrolmentCounts(db, since, [0, 100_000]);
+  const out: number[] = [];
+  for (let rank = 1; rank <= count; rank++)
+    out.push(await metricsRepo.enrolmentDurationAtRank(db, since, rank));
+  expect(atOrBelow).toEqual([out.filter((d) => d <= 0).length, out.filter((d) => d <= 100_000).length]);
+  return out;
+}
+
+describe('the metrics tallies (migration 0011)', () => {
+  it('count the same second-factor kinds as the figures', () => {
+    expect([...AGGREGATED_SECOND_FACTOR_KINDS].sort()).toEqual([...SECOND_FACTOR_KINDS].sort());
+  });
+});
+
+/**
+ * Random histories of people, statuses, memberships, factors (bound, unbound, re-stated,
+ * deleted) and groups, in transactions some of which roll back: after each round the tallies
+ * equal a recomputation from scratch, and a rebuild (what the migration's backfill does) too.
+ */
+describe.each(DIALECTS)('metrics tallies on %s', (dialect) => {
+  let tdb: TestDatabase;
+  let store: Store;
+  const since = 500_000;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase(dialect);
+    store = openStore(tdb.url);
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store.close();
+    await tdb.drop();
+  });
+
+  it('equal a recomputation from scratch after random histories, rollbacks included', async () => {
+    const r = prng(dialect === 'sqlite' ? 11 : 12);
+    const users: string[] = [];
+    const groups: string[] = [];
+    const factors: string[] = [];
+    let n = 0;
+    const id = (p: string) => `${p}${++n}`;
+    const op = async (db: Db) => {
+      const roll = r.int(100);
+      if (roll < 12 || users.length < 3) {
+        const uid = id('u');
+        await db
+          .insertInto('users')
+          .values({
+            id: uid,
+            username: uid,
+            username_lower: uid,
+            status: r.pick(STATUSES),
+            created_at: r.int(1_000_000),
+            updated_at: 0,
+          })
+          .execute();
+        users.push(uid);
+      } else if (roll < 16 || groups.length < 2) {
+        const gid = id('g');
+        await db
+          .insertInto('groups')
+          .values({ id: gid, name: `G${r.int(1000)}-${gid}`, name_lower: gid, created_at: 0 })
+          .execute();
+        groups.push(gid);
+      } else if (roll < 26) {
+        await db
+          .updateTable('users')
+          .set({ status: r.pick(STATUSES) })
+          .where('id', '=', r.pick(users))
+          .execute();
+      } else if (roll < 42) {
+        await db
+          .insertInto('group_members')
+          .values({ group_id: r.pick(groups), user_id: r.pick(users) })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      } else if (roll < 48) {
+        await db
+          .deleteFrom('group_members')
+          .where('group_id', '=', r.pick(groups))
+          .where('user_id', '=', r.pick(users))
+          .execute();
+      } else if (roll < 66) {
+        const aid = id('a');
+        const state = r.pick(STATES);
+        await db
+          .insertInto('authenticators')
+          .values({
+            id: aid,
+            user_id: r.chance(0.1) ? null : r.pick(users),
+            type: r.pick(KINDS) as AuthenticatorsTable['type'],
+            state,
+            params: '{}',
+            created_at: 0,
+            updated_at: 0,
+            activated_at: state === 'pending' ? null : r.int(1_200_000),
+          })
+          .execute();
+        factors.push(aid);
+      } else if (roll < 82 && factors.length > 0) {
+        const state = r.pick(STATES);
+        await db
+          .updateTable('authenticators')
+          .set({ state, ...(r.chance(0.5) ? { activated_at: r.int(1_200_000) } : {}) })
+          .where('id', '=', r.pick(factors))
+          .execute();
+      } else if (roll < 88 && factors.length > 0) {
+        // Bound to someone (an inventory token), moved, or unbound.
+        await db
+          .updateTable('authenticators')
+          .set({ user_id: r.chance(0.2) ? null : r.pick(users) })
+          .where('id', '=', r.pick(factors))
+          .execute();
+      } else if (roll < 92 && factors.length > 0) {
+        await db.deleteFrom('authenticators').where('id', '=', r.pick(factors)).execute();
+      } else if (roll < 94 && groups.length > 3) {
+        const gid = groups.splice(r.int(groups.length), 1)[0]!;
+        await db.deleteFrom('groups').where('id', '=', gid).execute();
+      } else if (roll < 96) {
+        // A person without factors (nothing else refers to them here) is deleted outright.
+        const uid = r.pick(users);
+        const held = await db
+          .selectFrom('authenticators')
+          .select('id')
+          .where('user_id', '=', uid)
+          .executeTakeFirst();
+        if (!held) {
+          await db.deleteFrom('users').where('id', '=', uid).execute();
+          users.splice(users.indexOf(uid), 1);
+        }
+      } else {
+        await db
+          .updateTable('users')
+          .set({ updated_at: r.int(9) })
+          .where('id', '=', r.pick(users))
+          .execute();
+      }
+    };
+    let rolledBack = 0;
+    for (let round = 0; round < 12; round++) {
+      for (let t = 0; t < 25; t++) {
+        const abort = r.chance(0.15);
+        const snapshot = { users: [...users], groups: [...groups], factors: [...factors] };
+        try {
+          await store.transaction(async (trx) => {
+            for (let k = 1 + r.int(6); k > 0; k--) await op(trx);
+            if (abort) throw new Error('roll back');
+          });
+        } catch (err) {
+          if ((err as Error).message !== 'roll back') throw err;
+          rolledBack++;
+          users.splice(0, users.length, ...snapshot.users);
+          groups.splice(0, groups.length, ...snapshot.groups);
+          factors.splice(0, factors.length, ...snapshot.factors);
+        }
+      }
+      const expected = await fromScratch(store.db, since);
+      expect(await fromTallies(store.db, since), `round ${round}`).toEqual(expected);
+    }
+    expect(rolledBack).toBeGreaterThan(0);
+    const expected = await fromScratch(store.db, since);
+    expect(expected.funnel.length).toBeGreaterThan(2);
+    expect(expected.funnel[0]!.completed).toBeGreaterThan(0);
+    expect(expected.durations.length).toBeGreaterThan(3);
+    // The backfill (a rebuild from scratch) lands on the same tallies.
+    await sql`DELETE FROM metrics_funnel`.execute(store.db);
+    await sql`DELETE FROM metrics_enrolment`.execute(store.db);
+    await sql`DELETE FROM metrics_people`.execute(store.db);
+    await sql`DELETE FROM metrics_factors`.execute(store.db);
+    expect((await fromTallies(store.db, since)).funnel[0]!.people).toBe(0);
+    await rebuildMetricsAggregates(store.db);
+    expect(await fromTallies(store.db, since)).toEqual(expected);
+  });
+});
