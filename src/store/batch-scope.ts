@@ -46,12 +46,29 @@ export class BatchScope {
 
 const scopes = new WeakMap<object, BatchScope>();
 
-/** The batch scope of a group-commit transaction, or undefined for any other handle. */
+/** The scope of a store transaction (single or group commit), or undefined for any other handle. */
 export function batchScopeOf(trx: object): BatchScope | undefined {
   return scopes.get(trx);
 }
 
-/** Binds a scope to a group-commit transaction (write-queue only). */
+/** Binds a scope to a transaction (the store's transaction runners only). */
 export function bindBatchScope(trx: object, scope: BatchScope): void {
   scopes.set(trx, scope);
+}
+
+/**
+ * Runs `work` in `trx` with a scope of its own, then writes what it deferred, last, before the
+ * commit. Every transaction thus takes the audit head's row lock as its final step: one lock
+ * order everywhere (no deadlock between a transaction holding a person's row and waiting for the
+ * head and one holding the head and waiting for the person), and the head is held only briefly.
+ */
+export async function withDeferredWrites<T>(
+  trx: Transaction<Database>,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  const scope = new BatchScope();
+  bindBatchScope(trx, scope);
+  const value = await work(trx);
+  await scope.flush(trx);
+  return value;
 }

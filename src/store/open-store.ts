@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type CompiledQuery, Kysely, Migrator, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { withDeferredWrites } from './batch-scope.js';
 import { migrationProvider } from './migrations/index.js';
 import { bindDirect, type DirectConnection, withDirect } from './prepared-query.js';
 import type { Database } from './schema.js';
@@ -149,7 +150,8 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     db,
     reader: reader ?? db,
     caps,
-    transaction: (work) => db.transaction().execute((trx) => withDirect(trx, writerDirect, work)),
+    transaction: (work) =>
+      db.transaction().execute((t) => withDirect(t, writerDirect, (trx) => withDeferredWrites(trx, work))),
     groupCommit(work) {
       if (++units === BACKGROUND_CHECKPOINT_AFTER && startCheckpointer) checkpointer = startCheckpointer();
       return queue.run(work);
