@@ -5,6 +5,7 @@ import { apiRoutes } from './api/routes.js';
 import type { Context } from './context.js';
 import { enrolRoutes } from './enrolment/enrol-routes.js';
 import { registerPrometheus } from './metrics/prometheus.js';
+import { workloadCounts } from './metrics/workload-counts.js';
 import { sendScimError, toScimError } from './scim/scim-errors.js';
 import { scimRoutes } from './scim/scim-routes.js';
 import type { Services } from './services.js';
@@ -93,7 +94,10 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
   });
 
   // Before the routes, so its request histogram sees every one of them.
-  registerPrometheus(app, services.metrics, { token: ctx.config.metricsToken });
+  registerPrometheus(app, services.metrics, {
+    token: ctx.config.metricsToken,
+    workload: workloadCounts(ctx, services.policies.exceptions),
+  });
   registerApiAuth(app, services.tokens);
   await app.register(async (api) => apiRoutes(api, services), { prefix: '/api/v1' });
   await app.register(async (s) => scimRoutes(s, services), { prefix: '/scim/v2' });

@@ -351,7 +351,7 @@ describe.each(DIALECTS)('console roles over HTTP on %s', (dialect) => {
     const xml = readFileSync(new URL('pskc-rfc6030/figure6.xml', VECTORS), 'utf8');
     const tokens = readPskc(xml, { keyHex: '12345678901234567890123456789012', password: '' });
     await rt.services.inventory.importTokens({ label: 'test' }, tokens, 'test');
-    const [{ serial }] = (await rt.services.inventory.list()) as [{ serial: string }];
+    const serial = (await rt.services.inventory.list())[0]!.serial;
     const tim = await createPerson(rt, 'token-tim');
     const gus = await consolePerson(rt, 'desk-gus', ['helpdesk'], admin);
     const { browser } = await signInToConsole(app, BASE, gus);

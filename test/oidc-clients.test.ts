@@ -200,5 +200,5 @@ describe('portcullis client create', () => {
     ]);
     expect(id.code).toBe(2);
     expect((await rt.services.sso.clients.list()).map((c) => c.name)).not.toContain('portcullis-console');
-  });
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../../test/support/databases.js';
 import { createPerson } from '../../test/support/people.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 
@@ -31,6 +32,10 @@ const FRICTION = [
   'portcullis_jobs',
   'portcullis_audit_events',
   'portcullis_coverage_ratio',
+  'portcullis_resets_helpdesk_assisted_ratio',
+  'portcullis_enrolment_requirements',
+  'portcullis_policy_exceptions',
+  'portcullis_recovery_requests',
 ];
 
 describe('GET /metrics', () => {
@@ -127,5 +132,72 @@ describe('GET /metrics with PORTCULLIS_METRICS_TOKEN', () => {
     });
     expect(right.statusCode).toBe(200);
     expect(right.body).toContain('portcullis_people');
+  });
+});
+
+const DAY = 86_400_000;
+
+describe.each(DIALECTS)('the workload gauges on %s', (dialect) => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await createTestRuntime(dialect);
+  });
+  afterAll(async () => rt?.dispose());
+
+  /** The samples of one gauge as label → value. */
+  async function gauge(name: string): Promise<Record<string, number>> {
+    const body = (await (await rt.app()).inject({ method: 'GET', url: '/metrics' })).body;
+    return Object.fromEntries(
+      parse(body)
+        .filter((s) => s.name === name)
+        .map((s) => [/"([^"]*)"/.exec(s.labels)![1]!, s.value]),
+    );
+  }
+
+  it('counts requirements (open, overdue), exceptions (active, expiring, overdue) and recovery requests by state', async () => {
+    const test = { label: 'test' };
+    const person = (username: string, groups: string[] = []) =>
+      rt.services.identity.create(test, { username, email: `${username}@example.org`, groups });
+    const grant = (days: number) =>
+      rt.services.policies.exceptions.grant(test, {
+        groupName: 'sales',
+        waives: { aal: 1 },
+        owner: 'it-security',
+        reason: 'trade fair',
+        expiresAt: new Date(rt.clock.now() + days * DAY).toISOString(),
+      });
+    // One joiner requirement and one exception that both run out.
+    const early = await person('early-eve', ['sales']);
+    await grant(1);
+    const [deadline] = (await rt.services.lifecycle.requirementsOf(early.id)).map((r) =>
+      Date.parse(r.deadline),
+    );
+    rt.clock.advance(deadline! - rt.clock.now() + 1000);
+    await person('late-liz', ['sales']);
+    await grant(3);
+    await grant(20);
+    // Recovery requests: privileged people (group admins) wait for an approver.
+    const desk = { label: 'token:desk(helpdesk)', name: 'desk', role: 'helpdesk' as const };
+    const approver = { label: 'token:anna(approver)', name: 'anna', role: 'approver' as const };
+    const open = async (username: string, groups: string[]) =>
+      rt.services.recovery.open(desk, {
+        userId: (await person(username, groups)).id,
+        proofingMethod: 'video_call',
+      });
+    await open('lapsed-lou', ['admins']);
+    rt.clock.advance(DAY + 1000);
+    await open('waiting-wes', ['admins']);
+    await open('quick-quin', []);
+    await rt.services.recovery.reject(approver, (await open('no-nick', ['admins'])).id, 'not proofed');
+
+    // Six requirements opened (one per person); early-eve's deadline passed.
+    expect(await gauge('portcullis_enrolment_requirements')).toEqual({ open: 5, overdue: 1 });
+    expect(await gauge('portcullis_policy_exceptions')).toEqual({ active: 2, expiring: 1, overdue: 1 });
+    expect(await gauge('portcullis_recovery_requests')).toEqual({
+      expired: 1,
+      open: 1,
+      approved: 1,
+      rejected: 1,
+    });
   });
 });

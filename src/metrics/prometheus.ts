@@ -1,13 +1,76 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import { AppError } from '../shared/errors.js';
 import { registerFrictionGauges } from './friction-gauges.js';
 import type { MetricsService } from './metrics-service.js';
+import type { WorkloadCounts } from './workload-counts.js';
 
 export interface PrometheusOptions {
   /** When set, GET /metrics needs `Authorization: Bearer <token>` (PORTCULLIS_METRICS_TOKEN). */
   token?: string | undefined;
+  /** Open work beside the snapshot: requirements, exceptions, recovery requests (gauges below). */
+  workload?: () => Promise<WorkloadCounts>;
+}
+
+/** A gauge set from `read` on every scrape; labels gone since the last one are dropped. */
+function workloadGauge(
+  registry: Registry,
+  counts: () => Promise<WorkloadCounts>,
+  name: string,
+  help: string,
+  label: string,
+  read: (c: WorkloadCounts) => Record<string, number>,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    async collect() {
+      const values = read(await counts());
+      this.reset();
+      for (const [k, v] of Object.entries(values)) this.set({ [label]: k }, v);
+    },
+  });
+}
+
+/**
+ * The workload gauges; each scrape reads the counts once (the three gauges share one promise).
+ * The help-desk-assisted share of recoveries is `portcullis_resets_helpdesk_assisted_ratio`.
+ */
+function registerWorkloadGauges(registry: Registry, read: () => Promise<WorkloadCounts>): void {
+  let pending: Promise<WorkloadCounts> | undefined;
+  const counts = () => {
+    pending ??= read().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+  workloadGauge(
+    registry,
+    counts,
+    'portcullis_enrolment_requirements',
+    'Unmet enrolment requirements: open (before the deadline) and overdue.',
+    'status',
+    (c) => c.requirements,
+  );
+  workloadGauge(
+    registry,
+    counts,
+    'portcullis_policy_exceptions',
+    'Policy exceptions: active now, expiring within 7 days, overdue (expired, not yet swept).',
+    'status',
+    (c) => c.exceptions,
+  );
+  workloadGauge(
+    registry,
+    counts,
+    'portcullis_recovery_requests',
+    'Help-desk recovery requests by state (an open request past its deadline counts as expired).',
+    'state',
+    (c) => c.recoveryRequests,
+  );
 }
 
 /**
@@ -30,6 +93,7 @@ export function registerPrometheus(
     registers: [registry],
   });
   registerFrictionGauges(registry, () => metrics.snapshot());
+  if (opts.workload) registerWorkloadGauges(registry, opts.workload);
 
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: ids in paths would make a series per person.

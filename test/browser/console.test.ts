@@ -130,6 +130,11 @@ describe.each(DIALECTS)('the admin console in Chromium on %s', (dialect) => {
     await page.getByLabel('auditor').check();
     await page.getByRole('button', { name: 'Save roles' }).click();
     expect(await page.getByRole('status').first().textContent()).toContain('roles were saved');
+    const factors = page.getByRole('table', { name: 'Factors' });
+    await factors.getByLabel(/^Reason for/).fill('on leave');
+    await factors.getByRole('button', { name: 'Suspend' }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('factor was suspended');
+    expect(await factors.locator('tbody tr').first().textContent()).toContain('suspended (on leave)');
     await shoot('person');
     await accessible('/console/people/:id', /^Save roles$/);
 
@@ -147,6 +152,17 @@ describe.each(DIALECTS)('the admin console in Chromium on %s', (dialect) => {
     await page.getByLabel(/Pre-shared key/).fill('12345678901234567890123456789012');
     await page.getByRole('button', { name: 'Import tokens' }).click();
     expect(await page.getByRole('alert').textContent()).toMatch(/serial/i);
+    // Hand the token to con-ben, then take it back with a reason.
+    await page.getByLabel('Token', { exact: true }).selectOption({ index: 0 });
+    await page.getByLabel('Person (username)').fill('con-ben');
+    await page.getByRole('button', { name: 'Assign token' }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('token was assigned');
+    const inventory = page.getByRole('table', { name: 'Inventory' });
+    expect(await inventory.locator('tbody tr').first().textContent()).toContain('assigned');
+    await inventory.getByLabel(/^Reason to return/).fill('given to the wrong person');
+    await inventory.getByRole('button', { name: 'Return' }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('returned to the inventory');
+    expect((await rt.services.inventory.list())[0]?.userId).toBeNull();
     await shoot('authenticators');
     await accessible('/console/authenticators', /^Show$/);
 
@@ -178,6 +194,24 @@ describe.each(DIALECTS)('the admin console in Chromium on %s', (dialect) => {
     expect(
       (await rt.services.recovery.list({ limit: 10, offset: 0 })).find((r) => r.userId === rootId)?.state,
     ).not.toBe('open');
+    // Open a request for con-ben: search, proofing evidence; policy shows the pass to the agent.
+    await visit('/console/helpdesk', 'Help desk');
+    await page.getByLabel(/^Find the person/).fill('con-ben');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('radio', { name: /con-ben/ }).check();
+    await page.getByLabel('Identity proofing method').selectOption('in_person');
+    await page.getByLabel(/^Proofing reference/).fill('INC-42');
+    await page.getByRole('button', { name: 'Open request' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Temporary Access Pass');
+    expect(await page.getByTestId('access-pass').textContent()).toMatch(/\S{6,}/);
+    const ben = (await rt.services.recovery.list({ limit: 10, offset: 0 })).find(
+      (r) => r.proofingReference === 'INC-42',
+    );
+    expect(ben).toMatchObject({
+      requestedBy: 'user:con-ada',
+      proofingMethod: 'in_person',
+      state: 'approved',
+    });
 
     await visit('/console/audit', 'Audit trail');
     expect(await tableRows(page)).toBeGreaterThan(5);

@@ -48,7 +48,7 @@ function returnForm(view: ConsoleView, t: InventoryView): string {
   return consoleForm(
     view,
     `${ENTRY.path}/return`,
-    html`<input type="hidden" name="serial" value="${t.serial}"><label class="sr-only" for="${id}">Reason to return ${t.serial}</label><input id="${id}" name="reason" placeholder="reason" required maxlength="500"> <button type="submit" class="secondary">Return</button>`,
+    html`<input type="hidden" name="serial" value="${t.serial}"><label class="sr-only" for="${id}">Reason to return ${t.serial}</label><input id="${id}" name="reason" placeholder="reason" required maxlength="500"> <button type="submit" class="secondary">Return<span class="sr-only"> ${t.serial}</span></button>`,
     'inventory-return',
   );
 }

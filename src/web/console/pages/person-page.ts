@@ -35,16 +35,17 @@ function factorForm(view: ConsoleView, personId: string, f: AuthenticatorView): 
   );
   if (acts.length === 0) return '';
   const id = `reason-${f.id}`;
+  const label = f.name ?? f.type;
   const buttons = acts
     .map(
       (a) =>
-        html`<button type="submit" name="act" value="${a}" class="secondary">${FACTOR_ACTS[a].label}</button>`,
+        html`<button type="submit" name="act" value="${a}" class="secondary">${FACTOR_ACTS[a].label}<span class="sr-only"> ${label}</span></button>`,
     )
     .join(' ');
   return consoleForm(
     view,
     `/console/people/${encodeURIComponent(personId)}/factors/${encodeURIComponent(f.id)}`,
-    html`<label class="sr-only" for="${id}">Reason for ${f.name ?? f.type}</label><input id="${id}" name="reason" placeholder="reason" required maxlength="500"> ${raw(buttons)}`,
+    html`<label class="sr-only" for="${id}">Reason for ${label}</label><input id="${id}" name="reason" placeholder="reason" required maxlength="500"> ${raw(buttons)}`,
     'factor-state',
   );
 }
