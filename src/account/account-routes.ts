@@ -1,134 +1,29 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { Actor } from '../audit/audit-log.js';
-import type { Context } from '../context.js';
-import { isAppError } from '../shared/errors.js';
-import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../sso/account-client.js';
-import type { Aal } from '../sso/acr-amr.js';
-import type { ClientService } from '../sso/client-service.js';
-import { csrfToken, csrfValid } from '../sso/interactions/csrf.js';
-import { newNonce, securityHeaders } from '../sso/pages/security-headers.js';
-import type { SsoSession, SsoSessionReader } from '../sso/session-reader.js';
-import { signInUrl } from '../sso/sign-in-redirect.js';
-import type { AccountService } from './account-service.js';
-import type { AccountPage, AccountPageContext } from './pages/account-frame.js';
-import { accountPage } from './pages/account-page.js';
-import {
-  accountErrorPage,
-  confirmFirstPage,
-  notSignedInPage,
-  recoveryCodesPage,
-  totpSetupPage,
-} from './pages/setup-pages.js';
+import type { FastifyInstance } from 'fastify';
+import { ACCOUNT_CALLBACK_PATH } from '../sso/account-client.js';
+import { newNonce } from '../sso/pages/security-headers.js';
+import { type AccountRouteDeps, accountPortal } from './account-portal.js';
+import { factorRoutes } from './factor-routes.js';
+import { notSignedInPage } from './pages/setup-pages.js';
 
-export interface AccountRouteDeps {
-  ctx: Context;
-  account: AccountService;
-  clients: ClientService;
-  sessions: SsoSessionReader;
-  passkeys: boolean;
-}
-
-const idParam = z.object({ id: z.string().min(1).max(64) });
-const NOTICES: Record<string, string> = {
-  added: 'Done: the new factor works and was added to your account. We sent you an e-mail about it.',
-  removed: 'Done: the factor was removed. We sent you an e-mail about it.',
-  renamed: 'Done: the factor was renamed.',
-  verified: 'Thank you. For the next few minutes you can change your sign-in factors.',
-};
+export type { AccountRouteDeps } from './account-portal.js';
 
 /**
  * The self-service portal at /account. The person signs in through the provider as the
  * first-party client `portcullis-account`; the portal then reads the provider's session.
  * Every form carries a CSRF token bound to the session; every change needs a fresh sign-in.
+ * The pages and the sign-in round trip are here; changing factors is in factor-routes.ts.
  */
 export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): Promise<void> {
-  const { ctx, account, sessions } = deps;
-  const { keyring, config } = ctx;
+  const { account } = deps;
+  const portal = accountPortal(app, deps);
+  const { send, signIn, signedIn } = portal;
 
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string', bodyLimit: 16 * 1024 },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
-
-  const contextFor = (session: SsoSession | undefined, nonce: string): AccountPageContext => ({
-    org: config.orgName,
-    nonce,
-    csrf: (form) => csrfToken(keyring, `account:${session?.uid ?? ''}`, form),
-  });
-  const send = (reply: FastifyReply, nonce: string, page: AccountPage) =>
-    reply.headers(securityHeaders(nonce)).code(page.status).type('text/html; charset=utf-8').send(page.html);
-  const actorOf = (request: FastifyRequest, username: string): Actor => ({
-    label: `user:${username}`,
-    sourceIp: request.ip,
-  });
-
-  app.setErrorHandler((err, request, reply) => {
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) request.log.error({ err }, 'account page failed');
-    const nonce = newNonce();
-    const message = status >= 500 ? 'Something went wrong on our side.' : 'The request was not valid.';
-    return send(reply, nonce, accountErrorPage(contextFor(undefined, nonce), Math.min(status, 500), message));
-  });
-
-  /** Sends the browser to sign in through the provider (again, with `reauth`, at `aal`). */
-  function signIn(reply: FastifyReply, opts: { reauth?: boolean; aal?: Aal } = {}) {
-    const redirectUri = `${config.publicUrl}${ACCOUNT_CALLBACK_PATH}`;
-    return reply.redirect(signInUrl({ clientId: ACCOUNT_CLIENT_ID, redirectUri, ...opts }), 303);
-  }
-
-  /** The signed-in person, or a redirect to sign in. */
-  async function signedIn(request: FastifyRequest, reply: FastifyReply) {
-    const session = await sessions.read(request.raw, reply.raw);
-    const person = session ? await account.person(session) : undefined;
-    return session && person ? { session, person } : undefined;
-  }
-
-  async function overview(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: { error?: string; status?: number } = {},
-  ) {
-    const me = await signedIn(request, reply);
-    if (!me) return signIn(reply);
-    const nonce = newNonce();
-    const [factors, records, fresh] = await Promise.all([
-      account.factors(me.person.id),
-      account.recentSignIns(me.person.id),
-      account.fresh(me.session),
-    ]);
-    const names = new Map<string, string>();
-    for (const r of records) {
-      if (!r.client || names.has(r.client)) continue;
-      const name =
-        r.client === ACCOUNT_CLIENT_ID
-          ? 'Account settings'
-          : await deps.clients.get(r.client).then(
-              (c) => c.name,
-              () => r.client!,
-            );
-      names.set(r.client, name);
-    }
-    const notice = NOTICES[String((request.query as Record<string, unknown>).done ?? '')];
-    const page = accountPage(contextFor(me.session, nonce), {
-      username: me.person.username,
-      factors,
-      signIns: records.map((r) => ({ ...r, clientName: r.client ? (names.get(r.client) ?? r.client) : '—' })),
-      fresh,
-      passkeys: deps.passkeys,
-      notice,
-      ...extra,
-    });
-    return send(reply, nonce, page);
-  }
-
-  app.get('/account', overview);
+  app.get('/account', (request, reply) => portal.overview(request, reply));
 
   app.get(ACCOUNT_CALLBACK_PATH, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const nonce = newNonce();
-    if (query.error) return send(reply, nonce, notSignedInPage(contextFor(undefined, nonce)));
+    if (query.error) return send(reply, nonce, notSignedInPage(portal.contextFor(undefined, nonce)));
     return reply.redirect(
       String(query.state ?? '').startsWith('reauth.') ? '/account?done=verified' : '/account',
       303,
@@ -141,101 +36,5 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return signIn(reply, { reauth: true, aal: await account.requiredAal(me.person.id) });
   });
 
-  /** A POST of the portal: signed in, CSRF-checked; REAUTH_REQUIRED shows the confirm page. */
-  function post(
-    path: string,
-    form: string,
-    run: (a: {
-      request: FastifyRequest;
-      reply: FastifyReply;
-      session: SsoSession;
-      actor: Actor;
-      body: Record<string, string>;
-      pc: AccountPageContext;
-      nonce: string;
-    }) => Promise<unknown>,
-  ) {
-    app.post(path, async (request, reply) => {
-      const me = await signedIn(request, reply);
-      if (!me) return signIn(reply);
-      const body = (request.body ?? {}) as Record<string, string>;
-      const nonce = newNonce();
-      const pc = contextFor(me.session, nonce);
-      if (!csrfValid(keyring, `account:${me.session.uid}`, form, body.csrf)) {
-        return send(
-          reply,
-          nonce,
-          accountErrorPage(pc, 403, 'This form has expired. Reload the page and try again.'),
-        );
-      }
-      try {
-        return await run({
-          request,
-          reply,
-          session: me.session,
-          actor: actorOf(request, me.person.username),
-          body,
-          pc,
-          nonce,
-        });
-      } catch (err) {
-        if (isAppError(err, 'REAUTH_REQUIRED')) return send(reply, nonce, confirmFirstPage(pc));
-        if (isAppError(err) && err.status < 500)
-          return overview(request, reply, { error: err.message, status: err.status });
-        throw err;
-      }
-    });
-  }
-
-  post('/account/totp', 'totp', async ({ reply, session, actor, pc, nonce }) => {
-    const issued = await account.startTotp(actor, session);
-    return send(reply, nonce, totpSetupPage(pc, issued));
-  });
-
-  post('/account/totp/confirm', 'totp/confirm', async ({ reply, session, actor, body, pc, nonce }) => {
-    const id = String(body.id ?? '');
-    const code = String(body.code ?? '').replace(/[\s-]/g, '');
-    const ok = /^[0-9]{6,10}$/.test(code) && (await account.confirmTotp(actor, session, id, code));
-    if (ok) return reply.redirect('/account?done=added', 303);
-    const error = 'That code did not work. Check the code and try again.';
-    return send(reply, nonce, totpSetupPage(pc, { id, error, status: 200 }));
-  });
-
-  app.post('/account/passkey-options', async (request, reply) => {
-    const me = await signedIn(request, reply);
-    if (!me) return reply.code(401).send({ error: 'not signed in' });
-    const body = (request.body ?? {}) as Record<string, string>;
-    if (!csrfValid(keyring, `account:${me.session.uid}`, 'passkey-options', body.csrf)) {
-      return reply.code(403).send({ error: 'the form has expired; reload the page' });
-    }
-    try {
-      return reply.send(await account.passkeyOptions(me.session));
-    } catch (err) {
-      if (isAppError(err, 'REAUTH_REQUIRED'))
-        return reply.code(403).send({ error: 'confirm it is you first' });
-      throw err;
-    }
-  });
-
-  post('/account/passkey', 'passkey', async ({ request, reply, session, actor, body }) => {
-    if (await account.addPasskey(actor, session, body)) return reply.redirect('/account?done=added', 303);
-    return overview(request, reply, { error: 'The passkey was not added. Try again.', status: 200 });
-  });
-
-  post('/account/factors/:id/rename', 'rename', async ({ request, reply, session, actor, body }) => {
-    const { id } = idParam.parse(request.params);
-    await account.rename(actor, session, id, String(body.name ?? ''));
-    return reply.redirect('/account?done=renamed', 303);
-  });
-
-  post('/account/factors/:id/remove', 'remove', async ({ request, reply, session, actor }) => {
-    const { id } = idParam.parse(request.params);
-    await account.remove(actor, session, id);
-    return reply.redirect('/account?done=removed', 303);
-  });
-
-  post('/account/recovery-codes', 'recovery-codes', async ({ reply, session, actor, pc, nonce }) => {
-    const codes = await account.regenerateRecoveryCodes(actor, session);
-    return send(reply, nonce, recoveryCodesPage(pc, codes));
-  });
+  factorRoutes(app, deps, portal);
 }

@@ -6,7 +6,6 @@ import { auditSubject, changeState } from '../authenticators/change-state.js';
 import { listTypes } from '../authenticators/registry.js';
 import type { Context } from '../context.js';
 import type { MailService } from '../notify/mail-service.js';
-import { factorAddedMail, factorRemovedMail } from '../notify/templates/index.js';
 import { AppError } from '../shared/errors.js';
 import type { Aal } from '../sso/acr-amr.js';
 import type { SsoSession } from '../sso/session-reader.js';
@@ -16,16 +15,11 @@ import { usersRepo } from '../store/repos/users.js';
 import type { UserRow } from '../store/schema.js';
 import type { ValidationService } from '../verification/validation-service.js';
 import type { WebAuthnService } from '../webauthn/webauthn-service.js';
+import { queueFactorChangeMail } from './factor-change-mail.js';
 import { isFresh } from './freshness.js';
+import { recentSignIns, type SignInRecord } from './sign-in-history.js';
 
-/** A sign-in as the person sees it in their history. */
-export interface SignInRecord {
-  at: string;
-  client: string | null;
-  acr: string | null;
-  amr: string[];
-  sourceIp: string | null;
-}
+export type { SignInRecord } from './sign-in-history.js';
 
 /** oidc-provider times sessions with the system clock (as interaction-policy.ts does); so do we. */
 const epochNow = () => Math.floor(Date.now() / 1000);
@@ -60,19 +54,9 @@ export class AccountService {
     return (await this.deps.authenticators.list(userId)).filter((a) => a.state !== 'revoked');
   }
 
-  /** The person's recent completed sign-ins, newest first (from the audit trail). */
-  async recentSignIns(userId: string, limit = 10): Promise<SignInRecord[]> {
-    const events = await this.deps.audit.forSubject(userId, 200);
-    return events
-      .filter((e) => e.action === 'sso.signed_in')
-      .slice(0, limit)
-      .map((e) => ({
-        at: e.time,
-        client: typeof e.details.client === 'string' ? e.details.client : null,
-        acr: typeof e.details.acr === 'string' ? e.details.acr : null,
-        amr: Array.isArray(e.details.amr) ? e.details.amr.map(String) : [],
-        sourceIp: e.sourceIp,
-      }));
+  /** The person's recent completed sign-ins, newest first (see sign-in-history.ts). */
+  recentSignIns(userId: string, limit = 10): Promise<SignInRecord[]> {
+    return recentSignIns(this.deps.audit, userId, limit);
   }
 
   /** The level a change needs: that of the strongest factor the person holds (at least AAL2). */
@@ -215,27 +199,8 @@ export class AccountService {
     await this.notify(trx, userId, 'added', factor.type, factor.name);
   }
 
-  private async notify(
-    trx: Db,
-    userId: string,
-    what: 'added' | 'removed',
-    type: string,
-    name: string | null,
-  ) {
-    const person = await usersRepo.byId(trx, userId);
-    if (!person?.email) return;
-    const input = {
-      name: person.display_name ?? person.username,
-      factorType: type,
-      factorName: name,
-      at: this.ctx.clock.now(),
-    };
-    const env = this.deps.mail.env;
-    await this.deps.mail.queue(
-      trx,
-      person.email,
-      what === 'added' ? factorAddedMail(env, input) : factorRemovedMail(env, input),
-    );
+  private notify(trx: Db, userId: string, what: 'added' | 'removed', type: string, name: string | null) {
+    return queueFactorChangeMail(this.ctx, this.deps.mail, trx, { userId, what, type, name });
   }
 }
 

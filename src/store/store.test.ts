@@ -60,7 +60,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
 
   it('counts concurrent failures exactly (atomic increment)', async () => {
     await Promise.all(
-      Array.from({ length: 40 }, () => store.transaction((trx) => usersRepo.recordFailure(trx, 'u1', 5))),
+      Array.from({ length: 40 }, () => store.transaction((trx) => usersRepo.recordFailure(trx, 'u1'))),
     );
     expect((await usersRepo.byId(store.db, 'u1'))?.failed_attempts).toBe(40);
     await usersRepo.resetFailures(store.db, 'u1');

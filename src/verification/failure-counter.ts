@@ -14,7 +14,7 @@ export const failureCounter = {
     now: number,
     freeFailures: number,
   ): Promise<{ failures: number; lockedUntil: number | null }> {
-    const failures = await usersRepo.recordFailure(trx, userId, now);
+    const failures = await usersRepo.recordFailure(trx, userId);
     const lock = lockDurationMs(failures, freeFailures);
     const lockedUntil = lock > 0 ? now + lock : null;
     if (lockedUntil !== null) await usersRepo.setLockedUntil(trx, userId, lockedUntil);

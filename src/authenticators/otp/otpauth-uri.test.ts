@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../shared/errors.js';
 import { decodeBase32 } from './base32.js';
+import { parseOtpauthUri } from '../../../test/support/otpauth.js';
 import { otpauthUri } from './otpauth-uri.js';
 
 const secret = Buffer.from('12345678901234567890', 'ascii');
@@ -71,8 +72,22 @@ describe('otpauthUri', () => {
   });
 
   it.each([
-    ['issuer with a colon', { issuer: 'Evil:Corp', account: 'a' }],
-    ['account with a colon', { issuer: 'P', account: 'a:b' }],
+    ['a colon in the account', 'Portcullis', 'corp:alice', 'Portcullis:corp%3Aalice'],
+    ['a colon in the issuer', 'Evil:Corp', 'bob', 'Evil%3ACorp:bob'],
+    [
+      'colons and unicode in both',
+      'Zürich: Bank',
+      'ü:ser:名前',
+      'Z%C3%BCrich%3A%20Bank:%C3%BC%3Aser%3A%E5%90%8D%E5%89%8D',
+    ],
+    ['sub-delimiters', "O'Brien (Ltd)!", 'a*b', 'O%27Brien%20%28Ltd%29%21:a%2Ab'],
+  ])('encodes %s so the label keeps one bare ":" and round-trips', (_what, issuer, account, label) => {
+    const uri = otpauthUri({ type: 'totp', issuer, account, secret, algorithm: 'SHA1', digits: 6 });
+    expect(new URL(uri).pathname).toBe(`/${label}`);
+    expect(parseOtpauthUri(uri)).toMatchObject({ type: 'totp', issuer, account, issuerParam: issuer });
+  });
+
+  it.each([
     ['empty issuer', { issuer: '', account: 'a' }],
     ['empty account', { issuer: 'P', account: '' }],
   ])('refuses an %s with VALIDATION_FAILED', (_what, names) => {

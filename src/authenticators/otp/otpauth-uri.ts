@@ -15,26 +15,38 @@ export interface OtpauthUriParams {
   counter?: number;
 }
 
-/** Builds an `otpauth://` enrolment URI in the Google Authenticator key-uri format. */
+/**
+ * Builds an `otpauth://` enrolment URI in the Key URI format: the label is `issuer:account`
+ * with each part percent-encoded (RFC 3986), so a ":" inside either part travels as `%3A` and
+ * only the separator is a bare ":"; the issuer is repeated, encoded the same way, as a parameter.
+ */
 export function otpauthUri(p: OtpauthUriParams): string {
-  // The label uses ":" as its separator, so a colon inside either part would be misparsed by apps.
   for (const [name, value] of [
     ['issuer', p.issuer],
     ['account', p.account],
   ] as const) {
-    if (value.length === 0 || value.includes(':')) {
-      throw new AppError('VALIDATION_FAILED', `The ${name} must be non-empty and must not contain ":".`);
-    }
+    if (value.length === 0) throw new AppError('VALIDATION_FAILED', `The ${name} must be non-empty.`);
   }
 
-  const label = `${encodeURIComponent(p.issuer)}:${encodeURIComponent(p.account)}`;
+  const label = `${encodeLabelPart(p.issuer)}:${encodeLabelPart(p.account)}`;
   // encodeURIComponent rather than URLSearchParams: some apps show a "+" literally instead of a space.
   const query = [
     `secret=${encodeBase32(p.secret)}`,
-    `issuer=${encodeURIComponent(p.issuer)}`,
+    `issuer=${encodeLabelPart(p.issuer)}`,
     `algorithm=${p.algorithm}`,
     `digits=${p.digits}`,
     p.type === 'totp' ? `period=${p.period ?? 30}` : `counter=${p.counter ?? 0}`,
   ].join('&');
   return `otpauth://${p.type}/${label}?${query}`;
+}
+
+/**
+ * Percent-encodes one label part or the issuer: encodeURIComponent, plus the few characters it
+ * leaves alone that some apps treat specially (RFC 3986 reserves them as sub-delimiters).
+ */
+function encodeLabelPart(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }

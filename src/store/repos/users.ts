@@ -20,10 +20,12 @@ const hot = {
     db.selectFrom('users').select(GATE).where('username_lower', '=', lower),
   ),
   gateById: prepareQuery((db, id: string) => db.selectFrom('users').select(GATE).where('id', '=', id)),
-  recordFailure: prepareQuery((db, id: string, now: number) =>
+  // The throttle columns only: a failed code is no change to the person (no `updated_at`, no
+  // `version`), so SCIM's meta.lastModified and ETag stay as they were.
+  recordFailure: prepareQuery((db, id: string) =>
     db
       .updateTable('users')
-      .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), updated_at: now }))
+      .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
       .where('id', '=', id)
       .returning('failed_attempts'),
   ),
@@ -111,8 +113,8 @@ export const usersRepo = {
    * Records one more consecutive failure and returns the new count. The row update takes the
    * row lock (PostgreSQL) or the write lock (SQLite), so concurrent failures all count.
    */
-  async recordFailure(db: Db, id: string, now: number): Promise<number> {
-    const r = await hot.recordFailure.first(db, id, now);
+  async recordFailure(db: Db, id: string): Promise<number> {
+    const r = await hot.recordFailure.first(db, id);
     return r?.failed_attempts ?? 0;
   },
 
