@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import { BatchScope, bindBatchScope } from './batch-scope.js';
+import { BatchScope, bindBatchScope, withDeferredWrites } from './batch-scope.js';
 import { type DirectConnection, withDirect } from './prepared-query.js';
 import type { Database } from './schema.js';
 
@@ -31,6 +31,13 @@ const SAVEPOINT = CompiledQuery.raw('savepoint gc_unit');
 const RELEASE = CompiledQuery.raw('release savepoint gc_unit');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint gc_unit');
 
+/** PostgreSQL's deadlock_detected and serialization_failure: the work was sound, its timing was not. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const retryable = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && RETRYABLE.has(String((err as { code?: unknown }).code));
+/** Attempts of a unit run alone after a retryable failure in a batch. */
+const ALONE_ATTEMPTS = 3;
+
 /**
  * Group commit: one transaction, one fsync, for every write that arrived while the last one ran.
  * With `direct` (SQLite) the batch's transaction is bound to it, so prepared queries and the
@@ -49,6 +56,28 @@ export function createWriteQueue(
   let running = false;
   let idle: Promise<void> = Promise.resolve();
   let markIdle: () => void = () => {};
+
+  /**
+   * A unit whose batch lost a deadlock (or serialization) race on PostgreSQL runs again alone, in
+   * its own transaction: a batch holds many units' row locks, so one unlucky lock order must not
+   * fail every request in it. Nothing of the failed attempt was committed.
+   */
+  async function runAlone(unit: Pending): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const value = await db
+          .transaction()
+          .execute((t) => withDirect(t, direct, (trx) => withDeferredWrites(trx, unit.work)));
+        unit.resolve(value);
+        return;
+      } catch (err) {
+        if (!retryable(err) || attempt >= ALONE_ATTEMPTS) {
+          unit.reject(err);
+          return;
+        }
+      }
+    }
+  }
 
   async function flush(): Promise<void> {
     while (queue.length > 0) {
@@ -87,14 +116,16 @@ export function createWriteQueue(
         );
       } catch (err) {
         // The commit itself failed: nothing in the batch happened.
-        for (const unit of batch) unit.reject(err);
+        if (retryable(err)) for (const unit of batch) await runAlone(unit);
+        else for (const unit of batch) unit.reject(err);
         continue;
       }
-      batch.forEach((unit, i) => {
+      for (const [i, unit] of batch.entries()) {
         const outcome = outcomes[i]!;
         if (outcome.ok) unit.resolve(outcome.value);
+        else if (retryable(outcome.value)) await runAlone(unit);
         else unit.reject(outcome.value);
-      });
+      }
     }
   }
 

@@ -1,0 +1,60 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
+import { type Db, openStore, type Store } from './open-store.js';
+
+/**
+ * A group-commit batch holds many units' row locks, so on PostgreSQL one unit can lose a deadlock
+ * to another transaction. That unit must run again alone and succeed, not fail its request.
+ */
+describe('group commit on postgres: a deadlock victim runs again alone', () => {
+  let tdb: TestDatabase;
+  let store: Store;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('postgres');
+    store = openStore(tdb.url);
+    await sql`create table wq_rows (id text primary key, n integer not null)`.execute(store.db);
+    await sql`insert into wq_rows values ('a', 0), ('b', 0)`.execute(store.db);
+  });
+  afterAll(async () => {
+    await store.close();
+    await tdb.drop();
+  });
+
+  const bump = (db: Db, id: string) => sql`update wq_rows set n = n + 1 where id = ${id}`.execute(db);
+
+  it('the unit that lost the deadlock is retried and commits; the other transaction commits too', async () => {
+    let unitRuns = 0;
+    let holdA!: () => void;
+    const aHeld = new Promise<void>((r) => {
+      holdA = r;
+    });
+    // T: locks a, waits until the unit holds b, then wants b. Its deadlock check waits 10 s, so
+    // the unit's (PostgreSQL's default 1 s) finds the cycle first: the unit is the victim.
+    const other = store.transaction(async (trx) => {
+      await sql`set local deadlock_timeout = '10s'`.execute(trx);
+      await bump(trx, 'a');
+      holdA();
+      await new Promise((r) => setTimeout(r, 300));
+      await bump(trx, 'b');
+    });
+    await aHeld;
+    const unit = store.groupCommit(async (trx) => {
+      unitRuns += 1;
+      await bump(trx, 'b');
+      await bump(trx, 'a');
+      return 'done';
+    });
+    await expect(unit).resolves.toBe('done');
+    await expect(other).resolves.toBeUndefined();
+    expect(unitRuns).toBe(2);
+    const rows = await sql<{ id: string; n: number }>`select id, n from wq_rows order by id`.execute(
+      store.db,
+    );
+    expect(rows.rows).toEqual([
+      { id: 'a', n: 2 },
+      { id: 'b', n: 2 },
+    ]);
+  });
+});
