@@ -2,7 +2,7 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Clock } from '../shared/clock.js';
-import type { Store } from '../store/open-store.js';
+import type { Db, Store } from '../store/open-store.js';
 import { oidcClientsRepo } from '../store/repos/oidc-clients.js';
 import { oidcModelsRepo } from '../store/repos/oidc-models.js';
 import type { OidcModelRow } from '../store/schema.js';
@@ -59,18 +59,25 @@ class ModelAdapter implements Adapter {
     private readonly aging?: SessionAging,
   ) {}
 
+  /**
+   * Writes go through group commit: the writes of concurrent requests (a token, a session save)
+   * share one transaction and one fsync, and each still resolves only once it is durable.
+   */
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const stored: Record<string, unknown> = forStorage(payload);
-    if (this.aging) stored[STAMPS] = await this.stamp(id, payload);
-    await oidcModelsRepo.upsert(this.store.db, {
-      kind: this.kind,
-      id: key(id),
-      payload: JSON.stringify(stored),
-      grant_id: payload.grantId ?? null,
-      user_code: payload.userCode ?? null,
-      uid: payload.uid ?? null,
-      account_id: payload.accountId ?? null,
-      expires_at: typeof expiresIn === 'number' ? systemNow() + expiresIn * 1000 : null,
+    const expiresAt = typeof expiresIn === 'number' ? systemNow() + expiresIn * 1000 : null;
+    await this.store.groupCommit(async (trx) => {
+      if (this.aging) stored[STAMPS] = await this.stamp(trx, id, payload);
+      await oidcModelsRepo.upsert(trx, {
+        kind: this.kind,
+        id: key(id),
+        payload: JSON.stringify(stored),
+        grant_id: payload.grantId ?? null,
+        user_code: payload.userCode ?? null,
+        uid: payload.uid ?? null,
+        account_id: payload.accountId ?? null,
+        expires_at: expiresAt,
+      });
     });
   }
 
@@ -89,10 +96,10 @@ class ModelAdapter implements Adapter {
    * `seenAt` is now; `signedInAt` is kept while the stored sign-in (person and loginTs) is the
    * same one, and is now for a new sign-in.
    */
-  private async stamp(id: string, payload: AdapterPayload): Promise<SessionStamps> {
+  private async stamp(trx: Db, id: string, payload: AdapterPayload): Promise<SessionStamps> {
     const now = this.aging!.clock.now();
     if (!payload.accountId) return { seenAt: now };
-    const before = stampsOf(await oidcModelsRepo.find(this.store.db, this.kind, key(id)));
+    const before = stampsOf(await oidcModelsRepo.find(trx, this.kind, key(id)));
     const same =
       before?.signedInAt !== undefined &&
       before.accountId === payload.accountId &&
@@ -127,7 +134,7 @@ class ModelAdapter implements Adapter {
    * request fails with invalid_grant, exactly as for a sequential reuse.
    */
   async consume(id: string): Promise<void> {
-    const lost = await this.store.transaction(async (trx) => {
+    const lost = await this.store.groupCommit(async (trx) => {
       if (await oidcModelsRepo.consume(trx, this.kind, key(id), systemNow())) return undefined;
       const row = await oidcModelsRepo.find(trx, this.kind, key(id));
       if (row?.grant_id) await oidcModelsRepo.revokeGrant(trx, row.grant_id, key(row.grant_id));
@@ -140,11 +147,11 @@ class ModelAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    if (plausible(id)) await oidcModelsRepo.destroy(this.store.db, this.kind, key(id));
+    if (plausible(id)) await this.store.groupCommit((trx) => oidcModelsRepo.destroy(trx, this.kind, key(id)));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await oidcModelsRepo.revokeByGrantId(this.store.db, this.kind, grantId);
+    await this.store.groupCommit((trx) => oidcModelsRepo.revokeByGrantId(trx, this.kind, grantId));
   }
 }
 

@@ -73,7 +73,7 @@ export class SignInService {
     const right =
       password.length <= MAX_INPUT && (await verifyPassword(hash, password)) && real !== undefined;
     if (right && user) return { ok: true, value: user };
-    await this.ctx.store.transaction(async (trx) => {
+    await this.ctx.store.groupCommit(async (trx) => {
       const counted = user
         ? await failureCounter.fail(trx, user.id, now, this.ctx.config.throttleFreeFailures)
         : null;
@@ -205,7 +205,7 @@ export class SignInService {
     clientId: string,
     scopes: string[],
   ): Promise<void> {
-    await this.ctx.store.transaction((trx) =>
+    await this.ctx.store.groupCommit((trx) =>
       this.ctx.audit.append(trx, actor, {
         action: 'sso.consent_granted',
         subject: userId,
@@ -216,7 +216,7 @@ export class SignInService {
 
   /** Records a completed sign-in: the person, the level reached, how, and for which client. */
   async recordSignedIn(actor: Actor, userId: string, assurance: Assurance, clientId: string): Promise<void> {
-    await this.ctx.store.transaction((trx) =>
+    await this.ctx.store.groupCommit((trx) =>
       this.ctx.audit.append(trx, actor, {
         action: 'sso.signed_in',
         subject: userId,
@@ -232,7 +232,7 @@ export class SignInService {
     reason: string,
     details: Record<string, unknown> = {},
   ) {
-    await this.ctx.store.transaction((trx) =>
+    await this.ctx.store.groupCommit((trx) =>
       this.ctx.audit.append(trx, actor, {
         action: 'sso.sign_in_failed',
         subject: userId,

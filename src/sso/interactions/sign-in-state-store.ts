@@ -29,25 +29,32 @@ export class SignInStateStore {
   /** Creates the state of a new sign-in (expiring with its interaction). */
   async create(uid: string, state: SignInState): Promise<LoadedState> {
     const payload = JSON.stringify(state);
-    await oidcModelsRepo.upsert(this.ctx.store.db, {
-      kind: KIND,
-      id: uid,
-      payload,
-      grant_id: null,
-      user_code: null,
-      uid,
-      account_id: null,
-      expires_at: Date.now() + INTERACTION_TTL_SECONDS * 1000,
-    });
+    const expiresAt = Date.now() + INTERACTION_TTL_SECONDS * 1000;
+    // Group commit: shares its fsync with the writes of other sign-ins (resolves once durable).
+    await this.ctx.store.groupCommit((trx) =>
+      oidcModelsRepo.upsert(trx, {
+        kind: KIND,
+        id: uid,
+        payload,
+        grant_id: null,
+        user_code: null,
+        uid,
+        account_id: null,
+        expires_at: expiresAt,
+      }),
+    );
     return { state, version: payload };
   }
 
   /** Moves the state on; false when another request moved it first. */
   async advance(uid: string, from: LoadedState, to: SignInState): Promise<boolean> {
-    return oidcModelsRepo.replacePayload(this.ctx.store.db, KIND, uid, from.version, JSON.stringify(to));
+    const payload = JSON.stringify(to);
+    return this.ctx.store.groupCommit((trx) =>
+      oidcModelsRepo.replacePayload(trx, KIND, uid, from.version, payload),
+    );
   }
 
   async drop(uid: string): Promise<void> {
-    await oidcModelsRepo.destroy(this.ctx.store.db, KIND, uid);
+    await this.ctx.store.groupCommit((trx) => oidcModelsRepo.destroy(trx, KIND, uid));
   }
 }

@@ -1,5 +1,11 @@
 import type { Db } from '../open-store.js';
+import { prepareQuery } from '../prepared-query.js';
 import type { OidcClientRow } from '../schema.js';
+
+/** `byId` runs on every token request (oidc-provider looks the client up each time): compiled once. */
+const byIdQuery = prepareQuery((db, clientId: string) =>
+  db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId),
+);
 
 /** Registered OIDC clients. */
 export const oidcClientsRepo = {
@@ -8,7 +14,7 @@ export const oidcClientsRepo = {
   },
 
   byId(db: Db, clientId: string): Promise<OidcClientRow | undefined> {
-    return db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return byIdQuery.first(db, clientId);
   },
 
   /** Every client, oldest first. */

@@ -1,8 +1,51 @@
 import type { Db } from '../open-store.js';
+import { prepareQuery } from '../prepared-query.js';
 import type { OidcModelRow } from '../schema.js';
 
 /** A model row as written (consumption is set only by `consume`). */
 export type OidcModelWrite = Omit<OidcModelRow, 'consumed_at'>;
+
+/** `upsert` and `find` run several times on every token and sign-in step: compiled once. */
+const upsertQuery = prepareQuery(
+  (
+    db,
+    kind: string,
+    id: string,
+    payload: string,
+    grantId: string | null,
+    userCode: string | null,
+    uid: string | null,
+    accountId: string | null,
+    expiresAt: number | null,
+  ) =>
+    db
+      .insertInto('oidc_models')
+      .values({
+        kind,
+        id,
+        payload,
+        grant_id: grantId,
+        user_code: userCode,
+        uid,
+        account_id: accountId,
+        expires_at: expiresAt,
+        consumed_at: null,
+      })
+      .onConflict((oc) =>
+        oc.columns(['kind', 'id']).doUpdateSet({
+          payload,
+          grant_id: grantId,
+          user_code: userCode,
+          uid,
+          account_id: accountId,
+          expires_at: expiresAt,
+        }),
+      ),
+);
+
+const findQuery = prepareQuery((db, kind: string, id: string) =>
+  db.selectFrom('oidc_models').selectAll().where('kind', '=', kind).where('id', '=', id),
+);
 
 /**
  * oidc-provider's models (and the sign-in flow's own state) by kind and id. Consuming is one
@@ -12,29 +55,21 @@ export type OidcModelWrite = Omit<OidcModelRow, 'consumed_at'>;
 export const oidcModelsRepo = {
   /** Inserts or replaces a model; a consumption already recorded survives the replace. */
   async upsert(db: Db, row: OidcModelWrite): Promise<void> {
-    await db
-      .insertInto('oidc_models')
-      .values({ ...row, consumed_at: null })
-      .onConflict((oc) =>
-        oc.columns(['kind', 'id']).doUpdateSet({
-          payload: row.payload,
-          grant_id: row.grant_id,
-          user_code: row.user_code,
-          uid: row.uid,
-          account_id: row.account_id,
-          expires_at: row.expires_at,
-        }),
-      )
-      .execute();
+    await upsertQuery.run(
+      db,
+      row.kind,
+      row.id,
+      row.payload,
+      row.grant_id,
+      row.user_code,
+      row.uid,
+      row.account_id,
+      row.expires_at,
+    );
   },
 
   find(db: Db, kind: string, id: string): Promise<OidcModelRow | undefined> {
-    return db
-      .selectFrom('oidc_models')
-      .selectAll()
-      .where('kind', '=', kind)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    return findQuery.first(db, kind, id);
   },
 
   findByUid(db: Db, kind: string, uid: string): Promise<OidcModelRow | undefined> {
