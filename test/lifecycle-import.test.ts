@@ -49,66 +49,70 @@ describe.each(DIALECTS)('import users on %s', (dialect) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('--dry-run prints what would change and writes nothing; the real run creates, links managers, invites', CLI_TEST, async () => {
-    const file = write('people.csv', FILE);
-    const dry = await runCli(tdb.url, ['import', 'users', file, '--dry-run']);
-    expect(dry.code, dry.stderr).toBe(0);
-    const lines = dry.stdout.trimEnd().split('\n');
-    expect(lines.slice(0, 3).map((l) => l.split(':')[0])).toEqual(['line 2', 'line 3', 'line 4']);
-    expect(lines[1]).toContain('create bob');
-    expect(lines[1]).toContain('display_name="Bob, Jr."');
-    expect(JSON.parse(lines[3]!)).toEqual({
-      dryRun: true,
-      created: 3,
-      updated: 0,
-      unchanged: 0,
-      requirementsOpened: 0,
-    });
-    await inspect(async (rt) => expect(await people(rt)).toEqual([]));
+  it(
+    '--dry-run prints what would change and writes nothing; the real run creates, links managers, invites',
+    CLI_TEST,
+    async () => {
+      const file = write('people.csv', FILE);
+      const dry = await runCli(tdb.url, ['import', 'users', file, '--dry-run']);
+      expect(dry.code, dry.stderr).toBe(0);
+      const lines = dry.stdout.trimEnd().split('\n');
+      expect(lines.slice(0, 3).map((l) => l.split(':')[0])).toEqual(['line 2', 'line 3', 'line 4']);
+      expect(lines[1]).toContain('create bob');
+      expect(lines[1]).toContain('display_name="Bob, Jr."');
+      expect(JSON.parse(lines[3]!)).toEqual({
+        dryRun: true,
+        created: 3,
+        updated: 0,
+        unchanged: 0,
+        requirementsOpened: 0,
+      });
+      await inspect(async (rt) => expect(await people(rt)).toEqual([]));
 
-    const real = await runCli(tdb.url, ['import', 'users', file]);
-    expect(real.code, real.stderr).toBe(0);
-    expect(JSON.parse(real.stdout)).toEqual({
-      dryRun: false,
-      created: 3,
-      updated: 0,
-      unchanged: 0,
-      requirementsOpened: 3,
-    });
-    await inspect(async (rt) => {
-      const rows = await people(rt);
-      const byName = new Map(rows.map((r) => [r.username, r]));
-      expect(byName.get('ann')).toMatchObject({
-        email: 'ann@example.org',
-        external_id: 'E-1',
-        department: 'Finance',
-        employee_number: '1001',
-        manager_id: byName.get('cid')!.id,
-        status: 'active',
+      const real = await runCli(tdb.url, ['import', 'users', file]);
+      expect(real.code, real.stderr).toBe(0);
+      expect(JSON.parse(real.stdout)).toEqual({
+        dryRun: false,
+        created: 3,
+        updated: 0,
+        unchanged: 0,
+        requirementsOpened: 3,
       });
-      expect(byName.get('bob')).toMatchObject({
-        display_name: 'Bob, Jr.',
-        manager_id: byName.get('cid')!.id,
+      await inspect(async (rt) => {
+        const rows = await people(rt);
+        const byName = new Map(rows.map((r) => [r.username, r]));
+        expect(byName.get('ann')).toMatchObject({
+          email: 'ann@example.org',
+          external_id: 'E-1',
+          department: 'Finance',
+          employee_number: '1001',
+          manager_id: byName.get('cid')!.id,
+          status: 'active',
+        });
+        expect(byName.get('bob')).toMatchObject({
+          display_name: 'Bob, Jr.',
+          manager_id: byName.get('cid')!.id,
+        });
+        expect((await rt.services.identity.get(byName.get('ann')!.id)).groups).toEqual(['finance', 'staff']);
+        const reqs = await rt.services.lifecycle.requirementsOf(byName.get('ann')!.id);
+        expect(reqs).toMatchObject([{ reason: 'joiner', status: 'open' }]);
+        const mails = await rt.ctx.store.db
+          .selectFrom('jobs')
+          .select('payload')
+          .where('kind', '=', 'send-mail')
+          .execute();
+        expect(mails.map((m) => JSON.parse(m.payload).to).sort()).toEqual([
+          'ann@example.org',
+          'bob@example.org',
+          'cid@example.org',
+        ]);
+        const audit = await rt.services.audit.forSubject(byName.get('ann')!.id);
+        expect(audit.map((e) => e.action)).toEqual(
+          expect.arrayContaining(['person.imported', 'lifecycle.requirement_opened']),
+        );
       });
-      expect((await rt.services.identity.get(byName.get('ann')!.id)).groups).toEqual(['finance', 'staff']);
-      const reqs = await rt.services.lifecycle.requirementsOf(byName.get('ann')!.id);
-      expect(reqs).toMatchObject([{ reason: 'joiner', status: 'open' }]);
-      const mails = await rt.ctx.store.db
-        .selectFrom('jobs')
-        .select('payload')
-        .where('kind', '=', 'send-mail')
-        .execute();
-      expect(mails.map((m) => JSON.parse(m.payload).to).sort()).toEqual([
-        'ann@example.org',
-        'bob@example.org',
-        'cid@example.org',
-      ]);
-      const audit = await rt.services.audit.forSubject(byName.get('ann')!.id);
-      expect(audit.map((e) => e.action)).toEqual(
-        expect.arrayContaining(['person.imported', 'lifecycle.requirement_opened']),
-      );
-    });
-  });
+    },
+  );
 
   it('a bad row exits 1 naming its line, and nothing is written', CLI_TEST, async () => {
     const bad = write('bad.csv', 'username,email\ndan,dan@example.org\neve,not-an-address\n');

@@ -9,6 +9,7 @@ import { AppError } from '../shared/errors.js';
 import { retryAfterSeconds } from '../verification/backoff.js';
 import { failureCounter } from '../verification/failure-counter.js';
 import { changeState } from './change-state.js';
+import { passValidFrom } from './types/access-pass.js';
 
 /** The single-use kinds, and the prefix of their audit actions. */
 const AUDIT_PREFIX = { recovery_codes: 'recovery_code', access_pass: 'access_pass' } as const;
@@ -45,6 +46,21 @@ export async function redeemOneTimeCode(
     const usable = presented !== undefined && person?.status === 'active';
     const candidates = usable ? await oneTimeCodesRepo.redeemable(trx, userId, kind, now) : [];
     const match = presented === undefined ? undefined : findMatch(presented, candidates);
+    const validFrom = match && kind === 'access_pass' ? passValidFrom(match.params) : undefined;
+    if (validFrom !== undefined && validFrom > now) {
+      // The right pass, too early (a joiner's day-one pass): refused, kept, not counted as a guess.
+      await ctx.audit.append(trx, actor, {
+        action: `${prefix}.rejected`,
+        subject: userId,
+        outcome: 'failure',
+        details: {
+          reason: 'not_yet_valid',
+          authenticatorId: match!.authenticator_id,
+          validFrom: new Date(validFrom).toISOString(),
+        },
+      });
+      return false;
+    }
     if (!match || !(await oneTimeCodesRepo.consume(trx, match.id, now))) {
       const counted = usable
         ? await failureCounter.fail(trx, userId, now, ctx.config.throttleFreeFailures)

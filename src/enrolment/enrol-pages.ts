@@ -111,18 +111,23 @@ ${raw(form(pc, 'totp', html`<button type="submit" class="link">Start over with a
   return framed(pc, 'Confirm your authenticator app', body, opts.status);
 }
 
-/** Done: the recovery codes, shown this once. */
+/** Done: the recovery codes, shown this once (null: the person's policy allows none, and says so). */
 export function donePage(
   pc: EnrolPageContext,
-  opts: { recoveryCodes: readonly string[]; passkey?: boolean },
+  opts: { recoveryCodes: readonly string[] | null; passkey?: boolean },
 ): EnrolPage {
-  const codes = opts.recoveryCodes.map((c) => html`<li><code>${c}</code></li>`).join('');
   const how = opts.passkey ? 'your passkey' : 'your password and a code from your authenticator app';
-  const body = html`<h1>Two-step verification is set up</h1>
-<p>From now on you sign in with ${how}.</p>
-<h2>Your recovery codes</h2>
+  const codes = (opts.recoveryCodes ?? []).map((c) => html`<li><code>${c}</code></li>`).join('');
+  const recovery =
+    opts.recoveryCodes === null
+      ? html`<h2>No recovery codes</h2>
+<p>Your organisation's policy does not use recovery codes. If you lose this factor, contact ${pc.helpdesk}.</p>`
+      : html`<h2>Your recovery codes</h2>
 <p>Each works once if you lose your phone. Save them somewhere safe now: they are shown only this once.</p>
 <ul>${raw(codes)}</ul>`;
+  const body = html`<h1>Two-step verification is set up</h1>
+<p>From now on you sign in with ${how}.</p>
+${raw(recovery)}`;
   return framed(pc, 'Two-step verification is set up', body);
 }
 

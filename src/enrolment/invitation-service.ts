@@ -28,7 +28,8 @@ export type LinkCheck = { ok: true; link: UsableLink } | { ok: false; why: LinkR
 
 /** The outcome of confirming the new TOTP with its first code. */
 export type ConfirmOutcome =
-  | { kind: 'enrolled'; recoveryCodes: string[] }
+  /** `recoveryCodes` null: the person's policy allows none (decided before the link was used up). */
+  | { kind: 'enrolled'; recoveryCodes: string[] | null }
   | { kind: 'wrong_code' }
   | { kind: 'throttled'; retryAfterSeconds: number }
   | { kind: 'not_started' }
@@ -36,7 +37,7 @@ export type ConfirmOutcome =
 
 /** The outcome of registering a passkey from the link. */
 export type PasskeyOutcome =
-  | { kind: 'enrolled'; recoveryCodes: string[] }
+  | { kind: 'enrolled'; recoveryCodes: string[] | null }
   | { kind: 'passkey_failed' }
   | { kind: 'refused'; why: LinkRefusal };
 
@@ -66,8 +67,22 @@ export class InvitationService {
       authenticators: AuthenticatorService;
       validation: ValidationService;
       webauthn?: WebAuthnService;
+      /** Whether the person's policy allows recovery codes (absent: always). */
+      recoveryCodesAllowed?: (userId: string) => Promise<boolean>;
     },
   ) {}
+
+  /** Whether codes follow the enrolment: asked before the link is used up, so a refusal never strands it. */
+  private async codesAllowed(userId: string): Promise<boolean> {
+    return (await this.deps.recoveryCodesAllowed?.(userId)) ?? true;
+  }
+
+  /** The recovery codes shown once after the enrolment, or null when policy allows none. */
+  private async codesFor(actor: Actor, userId: string, allowed: boolean): Promise<string[] | null> {
+    if (!allowed) return null;
+    const codes = await this.deps.authenticators.issue(actor, userId, { type: 'recovery_codes' });
+    return codes.codes as string[];
+  }
 
   /** Whether the link page can offer a passkey (PUBLIC_URL is a host name). */
   get passkeys(): boolean {
@@ -127,9 +142,9 @@ export class InvitationService {
     });
     if (r.result === 'throttled') return { kind: 'throttled', retryAfterSeconds: r.retryAfterSeconds };
     if (r.result === 'reject') return { kind: 'wrong_code' };
+    const allowed = await this.codesAllowed(person.id);
     if (!(await this.complete(actor, token, r.authenticatorId))) return { kind: 'refused', why: 'used' };
-    const codes = await this.deps.authenticators.issue(actor, person.id, { type: 'recovery_codes' });
-    return { kind: 'enrolled', recoveryCodes: codes.codes as string[] };
+    return { kind: 'enrolled', recoveryCodes: await this.codesFor(actor, person.id, allowed) };
   }
 
   /** The registration ceremony's options for the link's person, with a challenge bound to the link. */
@@ -162,6 +177,7 @@ export class InvitationService {
     if (!checked.ok) return { kind: 'refused', why: checked.why };
     const { invitation, person } = checked.link;
     if (!this.deps.webauthn?.available) return { kind: 'refused', why: 'unknown' };
+    const allowed = await this.codesAllowed(person.id);
     let registered: Awaited<ReturnType<WebAuthnService['register']>>;
     try {
       registered = await this.deps.webauthn.register(actor, {
@@ -181,8 +197,7 @@ export class InvitationService {
     if (!registered.ok) return { kind: 'passkey_failed' };
     if (invitation.authenticator_id)
       await this.abandon(actor, invitation.authenticator_id, 'passkey enrolled instead');
-    const codes = await this.deps.authenticators.issue(actor, person.id, { type: 'recovery_codes' });
-    return { kind: 'enrolled', recoveryCodes: codes.codes as string[] };
+    return { kind: 'enrolled', recoveryCodes: await this.codesFor(actor, person.id, allowed) };
   }
 
   /**

@@ -27,6 +27,9 @@ export class IdentityService {
       if (await usersRepo.byUsername(trx, input.username)) {
         throw new AppError('CONFLICT', `username ${input.username} is already taken`);
       }
+      if (input.managerId && (await usersRepo.byId(trx, input.managerId))?.status !== 'active') {
+        throw new AppError('VALIDATION_FAILED', `managerId ${input.managerId} is not an active person`);
+      }
       try {
         await usersRepo.insert(trx, {
           id,
@@ -40,6 +43,8 @@ export class IdentityService {
           locked_until: null,
           created_at: now,
           updated_at: now,
+          start_date: input.startDate ?? null,
+          manager_id: input.managerId ?? null,
         });
       } catch (err) {
         // A concurrent create of the same username or externalId lost the race on the unique index.

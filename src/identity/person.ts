@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { UserRow } from '../store/schema.js';
+import { startDateSchema } from './start-date.js';
 
 export const PERSON_STATUSES = ['active', 'suspended', 'deprovisioned'] as const;
 export type PersonStatus = (typeof PERSON_STATUSES)[number];
@@ -59,5 +60,9 @@ export const newPersonSchema = z.strictObject({
   externalId: z.string().min(1).max(200).nullish(),
   password: z.string().min(8, 'password must be at least 8 characters').max(256).nullish(),
   groups: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+  /** First working day, `YYYY-MM-DD` (a joiner rule may hand the manager a day-one pass). */
+  startDate: startDateSchema,
+  /** The id of the person's manager (an existing person). */
+  managerId: z.string().min(1).max(64).nullish(),
 });
 export type NewPerson = z.infer<typeof newPersonSchema>;

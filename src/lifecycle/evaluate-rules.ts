@@ -21,6 +21,8 @@ export interface Decision {
   requirement: RequirementPlan | null;
   /** Bind one hardware token from the inventory (`type` null: any OTP type). */
   bindHardwareToken: { type: 'totp' | 'hotp' | null; ruleId: string } | null;
+  /** A joiner rule hands the manager a day-one pass this many days before the start date (the earliest asked). */
+  passToManager: { daysBefore: number; ruleId: string } | null;
 }
 
 interface Fired {
@@ -91,7 +93,16 @@ export function evaluateRules(event: LifecycleEvent, rules: readonly Rule[]): De
   const hits = fired(event, rules);
   const reason = event.kind === 'joined' ? 'joiner' : 'mover';
   const binder = hits.find((f) => f.rule.action.bindHardwareToken);
+  const passers = hits.filter(
+    (f) => f.rule.trigger === 'joiner' && f.rule.action.passToManagerDaysBefore !== undefined,
+  );
+  const passer = passers.sort(
+    (a, b) => b.rule.action.passToManagerDaysBefore! - a.rule.action.passToManagerDaysBefore!,
+  )[0];
   return {
+    passToManager: passer
+      ? { daysBefore: passer.rule.action.passToManagerDaysBefore!, ruleId: passer.rule.id }
+      : null,
     requirement: mergeRequirements(reason, hits),
     bindHardwareToken: binder ? { type: binder.rule.action.tokenType ?? null, ruleId: binder.rule.id } : null,
   };

@@ -1,10 +1,11 @@
-import type { Actor } from '../audit/audit-log.js';
+import type { Actor, AuditEntry } from '../audit/audit-log.js';
 import type { InventoryService } from '../authenticators/inventory/inventory-service.js';
 import type { Db } from '../store/open-store.js';
 import { authenticatorsRepo } from '../store/repos/authenticators.js';
 import { enrolmentRequirementsRepo } from '../store/repos/enrolment-requirements.js';
 import { groupsRepo } from '../store/repos/groups.js';
 import { usersRepo } from '../store/repos/users.js';
+import type { EnrolmentRequirementRow } from '../store/schema.js';
 import { type Decision, evaluateRules, moverStillApplies } from './evaluate-rules.js';
 import { satisfyingFactor } from './factor-fit.js';
 import type { Addressee } from './notices.js';
@@ -12,6 +13,7 @@ import { type EngineDeps, type Opening, openRequirements, timingsOf } from './op
 import { covers } from './requirement-row.js';
 import type { Rule } from './rule.js';
 import { loadRules } from './rule-service.js';
+import { planStartPass, type StartFacts, type StartPassPlan, startPassJob } from './start-pass.js';
 
 /** A change of one group's members or name, as SCIM Groups makes it. */
 export interface GroupChange {
@@ -24,10 +26,11 @@ export interface GroupChange {
   kept: readonly string[];
 }
 
-/** A person who joined, with their groups. */
+/** A person who joined, with their groups (and, for a day-one pass, their start date and manager). */
 export interface Joined {
   person: Addressee;
   groups: readonly string[];
+  start?: StartFacts;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -47,7 +50,8 @@ export class LifecycleEvents {
     const person = await usersRepo.byId(trx, userId);
     if (person?.status !== 'active') return;
     const groups = await groupsRepo.namesOf(trx, userId);
-    await this.onJoinedMany(trx, actor, [{ person, groups }]);
+    const start = { startDate: person.start_date, managerId: person.manager_id };
+    await this.onJoinedMany(trx, actor, [{ person, groups, start }]);
   }
 
   /** Many people joined at once (an import batch): one read of the rules, multi-row writes. Returns the requirements opened. */
@@ -59,6 +63,8 @@ export class LifecycleEvents {
   ): Promise<number> {
     const active = rules ?? (await loadRules(trx, ['joiner', 'mover']));
     const openings: Opening[] = [];
+    const passes: Array<{ at: number; plan: StartPassPlan }> = [];
+    const now = this.deps.ctx.clock.now();
     // The evaluator is pure: people with the same groups get the same decision (a wave has few group sets).
     const decisions = new Map<string, Decision>();
     for (const j of joined) {
@@ -67,9 +73,46 @@ export class LifecycleEvents {
       decisions.set(key, d);
       await this.bindToken(trx, actor, j.person.id, d);
       // A joiner holds no usable factor (a token bound just now is pending until its first code).
-      if (d.requirement) openings.push({ person: j.person, plan: d.requirement, factors: [] });
+      if (!d.requirement) continue;
+      const pass = planStartPass(d, j.start ?? { startDate: null, managerId: null }, now);
+      if (pass) passes.push({ at: openings.length, plan: pass });
+      const deferNotice =
+        pass && 'runAt' in pass
+          ? `deferred: a Temporary Access Pass to the manager ${pass.daysBefore} days before the start date`
+          : undefined;
+      openings.push({ person: j.person, plan: d.requirement, factors: [], deferNotice });
     }
-    return (await openRequirements(trx, this.deps, actor, openings)).length;
+    const rows = await openRequirements(trx, this.deps, actor, openings);
+    await this.scheduleStartPasses(trx, actor, rows, passes);
+    return rows.length;
+  }
+
+  /** Schedules the day-one pass jobs of a joiner batch, or records why the invitation went out instead. */
+  private async scheduleStartPasses(
+    trx: Db,
+    actor: Actor,
+    rows: readonly EnrolmentRequirementRow[],
+    passes: ReadonlyArray<{ at: number; plan: StartPassPlan }>,
+  ): Promise<void> {
+    const audit: AuditEntry[] = [];
+    for (const { at, plan } of passes) {
+      const row = rows[at]!;
+      if ('fallback' in plan) {
+        audit.push({
+          action: 'lifecycle.start_pass_fallback',
+          subject: row.user_id,
+          details: { requirementId: row.id, reason: plan.fallback, rule: 'passToManagerDaysBefore' },
+        });
+        continue;
+      }
+      await this.deps.jobs.enqueue(trx, startPassJob(row.id, row.user_id, plan.runAt));
+      audit.push({
+        action: 'lifecycle.start_pass_scheduled',
+        subject: row.user_id,
+        details: { requirementId: row.id, rule: plan.ruleId, sendAt: new Date(plan.runAt).toISOString() },
+      });
+    }
+    if (audit.length > 0) await this.deps.ctx.audit.append(trx, actor, ...audit);
   }
 
   /**

@@ -28,6 +28,8 @@ export interface Opening {
   person: Addressee;
   plan: RequirementPlan;
   factors: readonly FactorFacts[];
+  /** No first notice now: another step delivers it (a day-one pass to the manager); the audit says which. */
+  deferNotice?: string;
 }
 
 /**
@@ -54,7 +56,9 @@ export async function openRequirements(
   openings.forEach((o, i) => {
     const row = rows[i]!;
     const holdsFactor = holdsSecondFactor(o.factors);
-    const notice = composeNotice(deps.mail.env, o.person, row, { reminder: false, holdsFactor, now });
+    const notice = o.deferNotice
+      ? undefined
+      : composeNotice(deps.mail.env, o.person, row, { reminder: false, holdsFactor, now });
     if (notice) notices.push(notice);
     audit.push({
       action: 'lifecycle.requirement_opened',
@@ -68,7 +72,9 @@ export async function openRequirements(
         reminderDays: JSON.parse(row.reminder_days),
         timingFrom: timings.get(o.person.id)!.decidedBy,
         rules: o.plan.ruleIds,
-        notice: notice ? (notice.invitation ? 'invitation' : 'account') : 'none: no e-mail address',
+        notice:
+          o.deferNotice ??
+          (notice ? (notice.invitation ? 'invitation' : 'account') : 'none: no e-mail address'),
       },
     });
     for (const f of holdsFactor ? factorsThatNoLongerCount(o.factors, o.plan) : []) {

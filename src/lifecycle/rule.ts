@@ -21,7 +21,12 @@ export const LEGACY_TIMING_KEYS = ['graceDays', 'reminders'] as const;
  *   null: never). When it is due and when reminders go out is the person's policy
  *   (`graceDays`, `reminderDays`): one source, asked when the requirement opens;
  * - `bindHardwareToken`: bind the first unassigned inventory token (of `tokenType` when given),
- *   pending until its first code.
+ *   pending until its first code;
+ * - `passToManagerDaysBefore` (joiners with a known start date and a manager): instead of the
+ *   invitation, a Temporary Access Pass mailed to the manager that many days before the start
+ *   date, usable from the start date only; its lifetime and whether passes are allowed at all
+ *   are the person's policy (`accessPassMinutes`, `recoveryPaths`). N is the joiner process's
+ *   (when the manager needs it in hand), not an assurance rule, so the rule carries it.
  */
 export const ruleActionSchema = z
   .strictObject({
@@ -32,9 +37,14 @@ export const ruleActionSchema = z
     escalateAfterDays: z.number().int().min(1).max(365).nullable().default(null),
     bindHardwareToken: z.boolean().default(false),
     tokenType: z.enum(['totp', 'hotp']).optional(),
+    passToManagerDaysBefore: z.number().int().min(0).max(60).optional(),
   })
   .refine((a) => a.require !== undefined || a.bindHardwareToken, {
     message: 'an action must require an enrolment ("require") or bind a hardware token',
+  })
+  .refine((a) => a.passToManagerDaysBefore === undefined || a.require !== undefined, {
+    message: 'a pass to the manager leads into enrolment: the action must also "require" one',
+    path: ['passToManagerDaysBefore'],
   })
   .refine((a) => !a.phishingResistant || a.require?.includes('webauthn'), {
     message: 'a phishing-resistant requirement must accept "webauthn" (no other type is)',

@@ -170,9 +170,29 @@ export class PolicyService {
       baseline: this.baseline,
     };
     const groupsOf = new Map<string, string[]>();
-    for (const m of memberships) groupsOf.set(m.user_id, [...(groupsOf.get(m.user_id) ?? []), m.name]);
+    for (const m of memberships) {
+      const list = groupsOf.get(m.user_id);
+      if (list) list.push(m.name);
+      else groupsOf.set(m.user_id, [m.name]);
+    }
+    // evaluate is pure and depends on the person only through their groups and their own
+    // exceptions: people with the same groups and none of their own share one evaluation
+    // (an import batch of a thousand joiners has a handful of group sets).
+    const ownExceptions = new Set(input.exceptions.flatMap((e) => (e.userId === null ? [] : [e.userId])));
+    const shared = new Map<string, Evaluation>();
     for (const userId of userIds) {
-      out.set(userId, evaluate({ ...input, userId, groups: groupsOf.get(userId) ?? [] }));
+      const groups = groupsOf.get(userId) ?? [];
+      if (ownExceptions.has(userId)) {
+        out.set(userId, evaluate({ ...input, userId, groups }));
+        continue;
+      }
+      const key = [...groups]
+        .map((g) => g.toLowerCase())
+        .sort()
+        .join('\u0000');
+      const e = shared.get(key) ?? evaluate({ ...input, userId, groups });
+      shared.set(key, e);
+      out.set(userId, e);
     }
     return out;
   }

@@ -206,6 +206,7 @@ describe('applyPatch on a User', () => {
       manager_id: null,
       version: 1,
       deleted_at: null,
+      start_date: null,
     });
     expect(doc).toEqual({ externalId: 'e1', userName: 'Ann', name: { familyName: 'A' }, active: false });
   });

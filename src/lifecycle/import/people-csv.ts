@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { usernameSchema } from '../../identity/person.js';
+import { parseStartDate, START_DATE_FORMAT } from '../../identity/start-date.js';
 import { AppError } from '../../shared/errors.js';
 import type { CsvRecord } from './csv.js';
 
@@ -13,6 +14,7 @@ export const PEOPLE_COLUMNS = [
   'manager',
   'department',
   'employeeNumber',
+  'startDate',
 ] as const;
 export type PeopleColumn = (typeof PEOPLE_COLUMNS)[number];
 
@@ -31,10 +33,12 @@ export interface PersonRecord {
   manager?: string | null;
   department?: string | null;
   employeeNumber?: string | null;
+  /** First working day, midnight UTC in ms (the column holds `YYYY-MM-DD`). */
+  startDate?: number | null;
 }
 
 const text = (max: number) => z.string().trim().max(max);
-const CELL: Record<Exclude<PeopleColumn, 'username' | 'groups'>, z.ZodType<string>> = {
+const CELL: Record<Exclude<PeopleColumn, 'username' | 'groups' | 'startDate'>, z.ZodType<string>> = {
   email: z.email({ error: 'is not an e-mail address' }).max(254),
   displayName: text(200),
   externalId: text(200),
@@ -96,6 +100,10 @@ function recordOf(cols: readonly PeopleColumn[], row: CsvRecord): PersonRecord {
       rec.groups = names;
     } else if (raw === '') {
       rec[col] = null;
+    } else if (col === 'startDate') {
+      const ms = parseStartDate(raw);
+      if (ms === undefined) fail(row.line, `startDate ${START_DATE_FORMAT}`);
+      rec.startDate = ms;
     } else {
       const r = CELL[col].safeParse(raw);
       if (!r.success) fail(row.line, `${col} ${r.error.issues[0]?.message ?? 'is not valid'}`);

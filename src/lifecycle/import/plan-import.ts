@@ -1,3 +1,4 @@
+import { formatStartDate } from '../../identity/start-date.js';
 import { AppError } from '../../shared/errors.js';
 import type { UserRow } from '../../store/schema.js';
 import type { PersonRecord } from './people-csv.js';
@@ -22,7 +23,8 @@ export type ImportField =
   | 'external_id'
   | 'department'
   | 'employee_number'
-  | 'manager_id';
+  | 'manager_id'
+  | 'start_date';
 
 export interface FieldChange {
   field: ImportField;
@@ -99,11 +101,14 @@ function changesOf(
     ['department', rec.department],
     ['employee_number', rec.employeeNumber],
     ['manager_id', managerId],
+    // Compared and shown as YYYY-MM-DD; write-batch stores it as ms (startDateOf).
+    ['start_date', rec.startDate == null ? rec.startDate : formatStartDate(rec.startDate)],
   ];
   const out: FieldChange[] = [];
   for (const [field, to] of wanted) {
     if (to === undefined) continue;
-    const from = ex ? ex.row[field] : null;
+    const stored = ex ? ex.row[field] : null;
+    const from = typeof stored === 'number' ? formatStartDate(stored) : stored;
     if (from !== to && !(ex === undefined && to === null)) out.push({ field, from, to });
   }
   return out;

@@ -78,6 +78,7 @@ function newRow(e: PlanEntry, managerId: string | null | undefined, now: number)
     department: r.department ?? null,
     manager_id: managerId ?? null,
     deleted_at: null,
+    start_date: r.startDate ?? null,
   };
 }
 
@@ -112,6 +113,7 @@ export async function writeBatch(
     }
     const update: UserUpdate = {};
     for (const c of e.changes) if (c.field !== 'manager_id') update[c.field] = c.to as never;
+    if (e.record.startDate !== undefined && 'start_date' in update) update.start_date = e.record.startDate;
     if (managerId !== undefined) update.manager_id = managerId;
     if (update.username) update.username_lower = lower(update.username);
     if (Object.keys(update).length > 0) await usersRepo.update(trx, e.id, { ...update, updated_at: now });
@@ -166,6 +168,10 @@ async function lifecycle(
         email: e.record.email ?? null,
       },
       groups: e.groupsAdded,
+      start: {
+        startDate: e.record.startDate ?? null,
+        managerId: (e.changes.find((c) => c.field === 'manager_id')?.to as string | null | undefined) ?? null,
+      },
     }));
   const opened = await deps.events.onJoinedMany(trx, actor, joined, rules);
   const movers = rules.filter((r) => r.trigger === 'mover');

@@ -10,6 +10,8 @@ export interface RedeemableCode {
   code_hash: string;
   authenticator_id: string;
   state: AuthenticatorRow['state'];
+  /** The authenticator's params (an access pass's `validFrom`). */
+  params: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export const oneTimeCodesRepo = {
     return db
       .selectFrom('one_time_codes as c')
       .innerJoin('authenticators as a', 'a.id', 'c.authenticator_id')
-      .select(['c.id', 'c.code_hash', 'c.authenticator_id', 'a.state'])
+      .select(['c.id', 'c.code_hash', 'c.authenticator_id', 'a.state', 'a.params'])
       .where('c.user_id', '=', userId)
       .where('a.user_id', '=', userId)
       .where('a.type', '=', type)
