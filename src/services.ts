@@ -7,6 +7,7 @@ import { KeyRotationService } from './crypto/key-rotation-service.js';
 import { IdentityService } from './identity/identity-service.js';
 import { JobService } from './jobs/job-service.js';
 import { MetricsService } from './metrics/metrics-service.js';
+import { METRICS_COMPACT, MetricsCompaction } from './metrics/metrics-compaction.js';
 import { MailService, SEND_MAIL } from './notify/mail-service.js';
 import { OutboxService } from './notify/outbox-service.js';
 import { buildPolicyServices } from './policy/policy-services.js';
@@ -23,10 +24,12 @@ import { AccountService } from './account/account-service.js';
 import { InvitationService } from './enrolment/invitation-service.js';
 import { LifecycleService } from './lifecycle/lifecycle-service.js';
 import { LIFECYCLE_SWEEP } from './lifecycle/sweep-schedule.js';
+import { JOINER_START_PASS, runStartPass } from './lifecycle/start-pass.js';
 import { HousekeepingService } from './housekeeping/housekeeping-service.js';
 import { HOUSEKEEPING } from './housekeeping/housekeeping-schedule.js';
 import { RecoveryService } from './recovery/recovery-service.js';
 import { accessPassCheck } from './recovery/access-pass-check.js';
+import { recoveryCodesAllowed, recoveryCodesCheck } from './recovery/recovery-codes-check.js';
 import { PersonRolesService } from './identity/person-roles-service.js';
 
 /** Every service, built once from the context (the composition root). */
@@ -48,15 +51,26 @@ export function buildServices(ctx: Context) {
   const recovery = new RecoveryService(ctx, authenticators, mail, policy);
   // A stand-alone Temporary Access Pass asks the policy evaluator too (path allowed, lifetime).
   authenticators.checkIssues(accessPassCheck(ctx, policy));
+  // So do recovery codes, wherever issued (admin API, /account, after an invitation's enrolment).
+  authenticators.checkIssues(recoveryCodesCheck(ctx, policy));
   const inventory = new InventoryService(ctx);
   // Identity changes (SCIM, admin API, CSV import) become lifecycle events through `lifecycle.events`.
   const lifecycle = new LifecycleService(ctx, { mail, jobs, inventory, policy });
   jobs.handle(LIFECYCLE_SWEEP, async (_payload, run) => {
     await lifecycle.sweep.handle(run);
   });
+  // A joiner's day-one pass to the manager, on the day its rule says (lifecycle/start-pass.ts).
+  jobs.handle(JOINER_START_PASS, (payload) =>
+    runStartPass({ ctx, mail, jobs, policy, authenticators }, payload),
+  );
   const housekeeping = new HousekeepingService(ctx, jobs);
   jobs.handle(HOUSEKEEPING, async (_payload, run) => {
     await housekeeping.handle(run);
+  });
+  // The metrics tallies' deltas are folded into their base rows every minute (metrics/metrics-compaction.ts).
+  const metricsCompaction = new MetricsCompaction(ctx, jobs);
+  jobs.handle(METRICS_COMPACT, async () => {
+    await metricsCompaction.handle();
   });
   // A sign-in that enrols a new factor after a help-desk pass completes its recovery request.
   sso.signIn.onRecoveryEnrolled((actor, userId) => recovery.completeForPerson(actor, userId));
@@ -83,7 +97,12 @@ export function buildServices(ctx: Context) {
     inventory,
     lifecycle,
     housekeeping,
-    invitations: new InvitationService(ctx, { authenticators, validation, webauthn }),
+    invitations: new InvitationService(ctx, {
+      authenticators,
+      validation,
+      webauthn,
+      recoveryCodesAllowed: (userId) => recoveryCodesAllowed(ctx, policy, userId),
+    }),
     keys: new KeyRotationService(ctx),
     backup: new BackupService(ctx),
     jobs,
@@ -92,6 +111,7 @@ export function buildServices(ctx: Context) {
     webhooks,
     scim: new ScimService(ctx, lifecycle.events),
     metrics: new MetricsService(ctx),
+    metricsCompaction,
     personRoles: new PersonRolesService(ctx),
   };
 }

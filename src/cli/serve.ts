@@ -15,6 +15,8 @@ export const serve: Command = async ({ config, logger }) => {
   await rt.services.lifecycle.scheduleSweep();
   // Housekeeping (retention, expiry) is an hourly self-renewing job chain too.
   await rt.services.housekeeping.schedule();
+  // So is the compaction of the metrics tallies, every minute.
+  await rt.services.metricsCompaction.schedule();
   if (link) {
     // One plain line, easy to find among JSON logs; before "serving", so whoever waits for that has it.
     process.stdout.write(

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { decodeBase32, totp } from '../authenticators/otp/index.js';
+import { drainJobs } from '../../test/support/lifecycle.js';
 import type { DashboardSnapshot } from './dashboard-snapshot.js';
+import { METRICS_COMPACT, METRICS_COMPACT_SLOT_MS } from './metrics-compaction.js';
 
 const actor = { label: 'test' };
 const HOUR = 3_600_000;
@@ -137,6 +139,34 @@ describe.each(DIALECTS)('friction figures on %s', (dialect) => {
   it('counts audit events from the chain head', async () => {
     expect(s.auditEvents).toBeGreaterThan(15);
     expect(await rt.services.audit.verify()).toEqual({ ok: true, count: s.auditEvents });
+  });
+
+  it('keeps every figure when the compaction job folds the tallies, and queues its next run', async () => {
+    const pending = async () =>
+      Number(
+        (
+          await rt.ctx.store.db
+            .selectFrom('metrics_funnel_delta')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await pending()).toBeGreaterThan(0);
+    await rt.services.metricsCompaction.schedule();
+    rt.clock.advance(METRICS_COMPACT_SLOT_MS);
+    await drainJobs(rt);
+    expect(await pending()).toBe(0);
+    const done = await rt.services.jobs.list({ kind: METRICS_COMPACT, state: 'done' });
+    expect(done).toHaveLength(1);
+    expect(await rt.services.jobs.list({ kind: METRICS_COMPACT, state: 'queued' })).toHaveLength(1);
+    const after = await rt.services.metrics.compute(T);
+    expect([after.people, after.enrolment, after.coverage, after.factors, after.timeToEnrol]).toEqual([
+      s.people,
+      s.enrolment,
+      s.coverage,
+      s.factors,
+      s.timeToEnrol,
+    ]);
   });
 
   it('serves a cached snapshot within the TTL and a fresh one after it', async () => {

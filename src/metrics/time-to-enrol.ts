@@ -18,18 +18,34 @@ export interface TimeToEnrol {
   buckets: Array<{ leHours: number | null; count: number }>;
 }
 
+/** The width of the buckets the durations are counted in before a rank is looked up (ms). */
+const RANK_BUCKET_MS = HOUR_MS;
+
 /**
  * Time to enrol = first second-factor activation − person creation, over the per-person tally
- * (migration 0011). The database counts, buckets and ranks the durations (nearest rank, as
- * `quantile` does), so no duration row crosses to the process.
+ * (migration 0011). One pass counts the window's durations per hour (the buckets below are whole
+ * hours, so they add up from it); a percentile then walks the index only inside the hour that
+ * holds its rank (nearest rank, as `quantile` does). No duration row crosses to the process.
  */
 export async function timeToEnrol(db: Db, now: number): Promise<TimeToEnrol> {
   const since = now - TIME_TO_ENROL_WINDOW_DAYS * 24 * HOUR_MS;
-  const bounds = TIME_TO_ENROL_BUCKETS_HOURS.map((h) => h * HOUR_MS);
-  const { count, atOrBelow } = await metricsRepo.enrolmentCounts(db, since, bounds);
+  const histogram = await metricsRepo.enrolmentHistogram(db, since, RANK_BUCKET_MS);
+  const count = histogram.reduce((n, h) => n + h.n, 0);
+  const atOrBelow = (ms: number) =>
+    histogram.filter((h) => h.bucket * RANK_BUCKET_MS <= ms).reduce((n, h) => n + h.n, 0);
   const seconds = async (q: number) => {
     if (count === 0) return null;
-    return (await metricsRepo.enrolmentDurationAtRank(db, since, nearestRank(count, q))) / 1000;
+    const rank = nearestRank(count, q);
+    let before = 0;
+    for (const h of histogram) {
+      if (before + h.n >= rank) {
+        if (h.bucket === 0) return 0;
+        const range = { above: (h.bucket - 1) * RANK_BUCKET_MS, atMost: h.bucket * RANK_BUCKET_MS };
+        return (await metricsRepo.enrolmentDurationAtRank(db, since, rank - before, range)) / 1000;
+      }
+      before += h.n;
+    }
+    return null;
   };
   return {
     windowDays: TIME_TO_ENROL_WINDOW_DAYS,
@@ -37,7 +53,7 @@ export async function timeToEnrol(db: Db, now: number): Promise<TimeToEnrol> {
     medianSeconds: await seconds(0.5),
     p90Seconds: await seconds(0.9),
     buckets: [
-      ...TIME_TO_ENROL_BUCKETS_HOURS.map((leHours, i) => ({ leHours, count: atOrBelow[i] ?? 0 })),
+      ...TIME_TO_ENROL_BUCKETS_HOURS.map((leHours) => ({ leHours, count: atOrBelow(leHours * HOUR_MS) })),
       { leHours: null, count },
     ],
   };

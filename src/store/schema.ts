@@ -165,15 +165,18 @@ export interface Database {
   metrics_factors: MetricsFactorsTable;
   metrics_enrolment: MetricsEnrolmentTable;
   metrics_funnel: MetricsFunnelTable;
+  metrics_people_delta: MetricsPeopleTable;
+  metrics_factors_delta: MetricsFactorsTable;
+  metrics_funnel_delta: MetricsFunnelTable;
 }
 
-/** People by status, kept by triggers (migration 0011). */
+/** People by status, kept by triggers (migration 0011); `_delta`: appended changes, any number per key. */
 export interface MetricsPeopleTable {
   status: string;
   n: number;
 }
 
-/** Owned authenticators by type and state, kept by triggers (migration 0011). */
+/** Owned authenticators by type and state, kept by triggers (migration 0011); `_delta` as for people. */
 export interface MetricsFactorsTable {
   type: string;
   state: string;

@@ -1,8 +1,15 @@
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../open-store.js';
 import type { AuthenticatorsTable } from '../schema.js';
 
 type Kind = AuthenticatorsTable['type'];
+
+/** The shared tallies of migration 0011: table, key columns, count columns (each with a `_delta` twin). */
+const TALLIES = [
+  ['metrics_people', ['status'], ['n']],
+  ['metrics_factors', ['type', 'state'], ['n']],
+  ['metrics_funnel', ['group_id'], ['people', 'started', 'completed']],
+] as const;
 
 /** A count per key, as the figures want it (numbers, whatever the driver returns for COUNT/SUM). */
 export type Counts = Record<string, number>;
@@ -28,9 +35,16 @@ export const metricsRepo = {
   /** People by lifecycle status (SCIM-deleted rows included: they are deprovisioned), from the tally. */
   async peopleByStatus(db: Db): Promise<Counts> {
     const rows = await db
-      .selectFrom('metrics_people')
-      .select(['status as key', 'n'])
-      .where('n', '>', 0)
+      .selectFrom(
+        db
+          .selectFrom('metrics_people')
+          .select(['status', 'n'])
+          .unionAll(db.selectFrom('metrics_people_delta').select(['status', 'n']))
+          .as('t'),
+      )
+      .select((eb) => ['status as key', eb.fn.sum<number>('n').as('n')])
+      .groupBy('status')
+      .having((eb) => eb.fn.sum('n'), '>', 0)
       .execute();
     return toCounts(rows);
   },
@@ -38,9 +52,16 @@ export const metricsRepo = {
   /** Owned authenticators by `type/state` (inventory tokens without an owner are left out), from the tally. */
   async factorsByTypeState(db: Db): Promise<Array<{ type: Kind; state: string; n: number }>> {
     const rows = await db
-      .selectFrom('metrics_factors')
-      .select(['type', 'state', 'n'])
-      .where('n', '>', 0)
+      .selectFrom(
+        db
+          .selectFrom('metrics_factors')
+          .select(['type', 'state', 'n'])
+          .unionAll(db.selectFrom('metrics_factors_delta').select(['type', 'state', 'n']))
+          .as('t'),
+      )
+      .select((eb) => ['type', 'state', eb.fn.sum<number>('n').as('n')])
+      .groupBy(['type', 'state'])
+      .having((eb) => eb.fn.sum('n'), '>', 0)
       .orderBy('type')
       .orderBy('state')
       .execute();
@@ -50,62 +71,134 @@ export const metricsRepo = {
   /**
    * The enrolment funnel per group ('' = everyone) over active people: how many, how many hold
    * any second factor (issued, in any state), how many hold an active one. Read from the tally
-   * the triggers of migration 0011 keep: one row per group, groups without active people left out.
+   * the triggers of migration 0011 keep (base rows + pending deltas), groups without active
+   * people left out, and so are the rows of groups deleted since the last compaction.
    */
   async funnelByGroup(
     db: Db,
   ): Promise<Array<{ group: string; people: number; started: number; completed: number }>> {
-    const overall = await db
-      .selectFrom('metrics_funnel')
-      .select(['people', 'started', 'completed'])
-      .where('group_id', '=', '')
-      .execute();
-    const grouped = await db
-      .selectFrom('metrics_funnel')
-      .innerJoin('groups', 'groups.id', 'metrics_funnel.group_id')
-      .select(['groups.name as group', 'people', 'started', 'completed'])
-      .where('people', '>', 0)
+    const rows = await db
+      .selectFrom(
+        db
+          .selectFrom('metrics_funnel')
+          .select(['group_id', 'people', 'started', 'completed'])
+          .unionAll(
+            db.selectFrom('metrics_funnel_delta').select(['group_id', 'people', 'started', 'completed']),
+          )
+          .as('t'),
+      )
+      .leftJoin('groups', 'groups.id', 't.group_id')
+      .select((eb) => [
+        't.group_id',
+        'groups.name as group',
+        eb.fn.sum<number>('t.people').as('people'),
+        eb.fn.sum<number>('t.started').as('started'),
+        eb.fn.sum<number>('t.completed').as('completed'),
+      ])
+      .where((eb) => eb.or([eb('t.group_id', '=', ''), eb('groups.id', 'is not', null)]))
+      .groupBy(['t.group_id', 'groups.name'])
       .orderBy('groups.name')
       .execute();
-    const everyone = overall[0] ?? { people: 0, started: 0, completed: 0 };
-    return [{ ...everyone, group: '' }, ...grouped].map((r) => ({
-      group: r.group,
+    const figures = (r: { people: unknown; started: unknown; completed: unknown }) => ({
       people: Number(r.people),
       started: Number(r.started),
       completed: Number(r.completed),
-    }));
+    });
+    const everyone = rows.find((r) => r.group_id === '');
+    return [
+      { group: '', ...(everyone ? figures(everyone) : { people: 0, started: 0, completed: 0 }) },
+      ...rows
+        .filter((r) => r.group_id !== '' && Number(r.people) > 0)
+        .map((r) => ({ group: r.group ?? '', ...figures(r) })),
+    ];
   },
 
   /**
-   * Of the people whose first second factor was activated at or after `since` (from the
-   * per-person tally): how many, and how many took at most each of `bounds` ms from creation.
+   * Folds the pending deltas of the shared tallies into their base rows (one row per key) and
+   * drops the funnel rows of deleted groups. Run it in a transaction (the job `metrics-compact`
+   * does, one short one): readers see the sums before or after, never a half. Concurrent writers
+   * are not held up: they only append deltas, and on PostgreSQL each fold deletes exactly the
+   * delta rows it adds (one statement), so rows committed meanwhile wait for the next run.
+   * Returns how many delta rows were folded.
    */
-  async enrolmentCounts(
+  async compactDeltas(db: Db): Promise<number> {
+    let folded = 0;
+    for (const [table, keys, counts] of TALLIES) {
+      const k = keys.join(', ');
+      const sums = counts.map((c) => `SUM(${c}) AS ${c}`).join(', ');
+      const add = counts.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
+      // Deltas of a group deleted meanwhile are dropped, not folded.
+      const live =
+        table === 'metrics_funnel' ? `group_id = '' OR group_id IN (SELECT id FROM groups)` : 'TRUE';
+      const upsert = (from: string) =>
+        `INSERT INTO ${table} (${k}, ${counts.join(', ')}) SELECT ${k}, ${sums} FROM ${from}
+         WHERE ${live} GROUP BY ${k} ON CONFLICT (${k}) DO UPDATE SET ${add}`;
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        const r = await sql
+          .raw(
+            `WITH moved AS (DELETE FROM ${table}_delta RETURNING *), folded AS (${upsert('moved')})
+             SELECT COUNT(*) AS n FROM moved`,
+          )
+          .execute(db);
+        folded += Number((r.rows[0] as { n: unknown } | undefined)?.n ?? 0);
+      } else {
+        // SQLite has one writer at a time: nothing lands between the fold and the delete.
+        await sql.raw(upsert(`${table}_delta`)).execute(db);
+        const r = await sql.raw(`DELETE FROM ${table}_delta`).execute(db);
+        folded += Number(r.numAffectedRows ?? 0);
+      }
+    }
+    await db
+      .deleteFrom('metrics_funnel')
+      .where('group_id', '<>', '')
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('groups').select('id').whereRef('groups.id', '=', 'metrics_funnel.group_id'))),
+      )
+      .execute();
+    return folded;
+  },
+
+  /**
+   * The times to enrol of the people whose first second factor was activated at or after
+   * `since` (from the per-person tally), counted per `bucketMs`-wide bucket: bucket 0 holds the
+   * durations of 0, bucket j ≥ 1 those in ((j − 1) × bucketMs, j × bucketMs]. One walk of the
+   * (first_active_at, enrol_ms) index over the window; ascending by bucket.
+   */
+  async enrolmentHistogram(
     db: Db,
     since: number,
-    bounds: readonly number[],
-  ): Promise<{ count: number; atOrBelow: number[] }> {
-    const row = await db
-      .selectFrom(enrolments(db, since))
-      .select((eb) => [
-        eb.fn.countAll().as('n'),
-        ...bounds.map((b, i) => eb.fn.sum(eb.case().when('d', '<=', b).then(1).else(0).end()).as(`b${i}`)),
-      ])
-      .executeTakeFirst();
-    const r = (row ?? {}) as Record<string, unknown>;
-    return { count: Number(r.n ?? 0), atOrBelow: bounds.map((_, i) => Number(r[`b${i}`] ?? 0)) };
+    bucketMs: number,
+  ): Promise<Array<{ bucket: number; n: number }>> {
+    // Integer division on both dialects (a bound JS number is a REAL to SQLite, hence the casts).
+    const bucket = sql<number>`(enrol_ms + CAST(${bucketMs - 1} AS BIGINT)) / CAST(${bucketMs} AS BIGINT)`;
+    const rows = await db
+      .selectFrom('metrics_enrolment')
+      .select((eb) => [bucket.as('bucket'), eb.fn.countAll().as('n')])
+      .where('first_active_at', '>=', since)
+      .groupBy(sql`1`) // the bucket: its parameters repeated would not be the same expression to PostgreSQL
+      .execute();
+    return rows
+      .map((r) => ({ bucket: Number(r.bucket), n: Number(r.n) }))
+      .sort((x, y) => x.bucket - y.bucket);
   },
 
   /**
-   * The time to enrol (ms) at 1-based `rank` in ascending order among those `enrolmentCounts`
-   * counts: a walk of the (enrol_ms, first_active_at) index in order, the window a filter on it
-   * (`+` keeps SQLite from sorting the window's rows instead).
+   * The time to enrol (ms) at 1-based `rank` in ascending order among the durations in
+   * `(above, atMost]` of the enrolments since `since` (default: all of them): a walk of the
+   * (enrol_ms, first_active_at) index in order from `above`, the window a filter on it (`+`
+   * keeps SQLite from sorting the window's rows instead).
    */
-  async enrolmentDurationAtRank(db: Db, since: number, rank: number): Promise<number> {
+  async enrolmentDurationAtRank(
+    db: Db,
+    since: number,
+    rank: number,
+    range: { above: number; atMost: number } = { above: -1, atMost: Number.MAX_SAFE_INTEGER },
+  ): Promise<number> {
     const row = await db
       .selectFrom('metrics_enrolment')
       .select('enrol_ms')
-      .where('enrol_ms', 'is not', null)
+      .where('enrol_ms', '>', range.above)
+      .where('enrol_ms', '<=', range.atMost)
       .where(sql<number>`+first_active_at`, '>=', since)
       .orderBy('enrol_ms')
       .limit(1)
@@ -183,12 +276,3 @@ export const metricsRepo = {
     return Number(row?.n ?? 0);
   },
 };
-
-/** Each recent enrolment's time to enrol as `d` (ms), from the per-person tally. */
-function enrolments(db: Db, since: number) {
-  return db
-    .selectFrom('metrics_enrolment')
-    .select('enrol_ms as d')
-    .where('first_active_at', '>=', since)
-    .as('e');
-}
