@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { drainJobs, enrolThroughLink } from './support/lifecycle.js';
 import { urlsIn } from './support/links.js';
-import type { TestRuntime } from './support/runtime.js';
+import { apiRequest, mailTo, type TestRuntime } from './support/runtime.js';
 import { type Json, scimClient } from './support/scim.js';
 import { authorize, Browser, listeningRuntime, relyingParty } from './support/sso.js';
 
@@ -34,15 +34,9 @@ describe.each(DIALECTS)('reminders, escalation and the deadline on %s', (dialect
   });
   afterAll(() => rt.dispose());
 
-  const api = async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Json) =>
-    (await rt.app()).inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { authorization: `Bearer ${admin}` },
-      ...(payload ? { payload } : {}),
-    });
-  const inbox = async (address: string) =>
-    (await rt.services.outbox.list(500)).filter((m) => m.to === address).reverse();
+  const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Json) =>
+    apiRequest(rt, admin, method, url, payload);
+  const inbox = (address: string) => mailTo(rt, address);
   async function scimUser(userName: string, extra: Json = {}) {
     const res = await scim('POST', '/Users', {
       userName,

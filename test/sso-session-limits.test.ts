@@ -2,20 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { createPerson, issueTotp } from './support/people.js';
 import type { TestRuntime } from './support/runtime.js';
-import { authorize, type Browser, listeningRuntime, relyingParty, signInWithTotp } from './support/sso.js';
+import {
+  authorize,
+  type Browser,
+  listeningRuntime,
+  relyingParty,
+  type SsoSetup,
+  signInWithTotp,
+  ssoSetup,
+} from './support/sso.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 describe.each(DIALECTS)('SSO session limits on the runtime clock on %s', (dialect) => {
-  let rt: TestRuntime & { url: string };
-  let admin: string;
-  let rp: Awaited<ReturnType<typeof relyingParty>>;
+  let { rt, admin, rp } = {} as SsoSetup;
 
   beforeAll(async () => {
-    rt = await listeningRuntime(dialect);
-    admin = await rt.token('admin');
-    rp = await relyingParty(rt);
+    ({ rt, admin, rp } = await ssoSetup(dialect));
   });
   afterAll(() => rt.dispose());
 

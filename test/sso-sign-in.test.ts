@@ -2,19 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
 import { createPerson, issueTotp } from './support/people.js';
 import type { TestRuntime } from './support/runtime.js';
-import { authorize, Browser, decodeJwt, listeningRuntime, relyingParty } from './support/sso.js';
+import {
+  authorize,
+  Browser,
+  decodeJwt,
+  listeningRuntime,
+  relyingParty,
+  type SsoSetup,
+  ssoSetup,
+} from './support/sso.js';
 
 const AAL2 = 'http://idmanagement.gov/ns/assurance/aal/2';
 
 describe.each(DIALECTS)('SSO sign-in with password and TOTP on %s', (dialect) => {
-  let rt: TestRuntime & { url: string };
-  let admin: string;
-  let rp: Awaited<ReturnType<typeof relyingParty>>;
+  let { rt, admin, rp } = {} as SsoSetup;
 
   beforeAll(async () => {
-    rt = await listeningRuntime(dialect);
-    admin = await rt.token('admin');
-    rp = await relyingParty(rt);
+    ({ rt, admin, rp } = await ssoSetup(dialect));
   });
   afterAll(() => rt.dispose());
 

@@ -1,4 +1,5 @@
 import type { JobSpec } from '../jobs/job-types.js';
+import { type PeriodicJob, periodicContinuation, periodicJob } from '../jobs/periodic-job.js';
 
 /** The job kind of the housekeeping run (job kinds are `[a-z0-9-]`). */
 export const HOUSEKEEPING = 'housekeeping';
@@ -6,23 +7,14 @@ export const HOUSEKEEPING = 'housekeeping';
 /** Housekeeping runs on hour boundaries: one job per slot, however many instances ask for it. */
 export const HOUSEKEEPING_SLOT_MS = 60 * 60 * 1000;
 
+const SCHEDULE: PeriodicJob = { kind: HOUSEKEEPING, slotMs: HOUSEKEEPING_SLOT_MS };
+
 /** The housekeeping job for the first slot boundary after `at`. */
 export function housekeepingJob(at: number): JobSpec {
-  const slot = Math.floor(at / HOUSEKEEPING_SLOT_MS) + 1;
-  return {
-    kind: HOUSEKEEPING,
-    payload: {},
-    idempotencyKey: `${HOUSEKEEPING}:${slot}`,
-    runAt: slot * HOUSEKEEPING_SLOT_MS,
-  };
+  return periodicJob(SCHEDULE, at);
 }
 
 /** A run that continues at once (the last one stopped at its time budget with work left). */
 export function housekeepingContinuation(now: number, run: string): JobSpec {
-  return {
-    kind: HOUSEKEEPING,
-    payload: {},
-    idempotencyKey: `${HOUSEKEEPING}:after:${run}`,
-    runAt: now,
-  };
+  return periodicContinuation(SCHEDULE, now, run);
 }

@@ -1,4 +1,5 @@
 import type { JobSpec } from '../jobs/job-types.js';
+import { type PeriodicJob, periodicContinuation, periodicJob } from '../jobs/periodic-job.js';
 
 /**
  * The job kind of the reminder/escalation sweep. (Job kinds are `[a-z0-9-]`, see
@@ -9,23 +10,14 @@ export const LIFECYCLE_SWEEP = 'lifecycle-sweep';
 /** Sweeps run on hour boundaries: one job per slot, however many instances or events ask for it. */
 export const SWEEP_SLOT_MS = 60 * 60 * 1000;
 
+const SCHEDULE: PeriodicJob = { kind: LIFECYCLE_SWEEP, slotMs: SWEEP_SLOT_MS };
+
 /** The sweep job for the first slot boundary at or after `at`. */
 export function sweepJob(at: number): JobSpec {
-  const slot = Math.ceil(at / SWEEP_SLOT_MS);
-  return {
-    kind: LIFECYCLE_SWEEP,
-    payload: {},
-    idempotencyKey: `${LIFECYCLE_SWEEP}:${slot}`,
-    runAt: slot * SWEEP_SLOT_MS,
-  };
+  return periodicJob(SCHEDULE, at, true);
 }
 
 /** A sweep that continues at once (the last run stopped at its time budget with work left). */
 export function continuationJob(now: number, run: string): JobSpec {
-  return {
-    kind: LIFECYCLE_SWEEP,
-    payload: {},
-    idempotencyKey: `${LIFECYCLE_SWEEP}:after:${run}`,
-    runAt: now,
-  };
+  return periodicContinuation(SCHEDULE, now, run);
 }

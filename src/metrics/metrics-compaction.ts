@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { JobSpec } from '../jobs/job-types.js';
+import { periodicJob } from '../jobs/periodic-job.js';
 import { metricsRepo } from '../store/repos/metrics.js';
 
 /** The job kind that folds the metrics tallies' deltas into their base rows (kinds are `[a-z0-9-]`). */
@@ -14,13 +15,7 @@ export const METRICS_COMPACT_SLOT_MS = 60 * 1000;
 
 /** The compaction job for the first slot boundary after `at`. */
 export function metricsCompactJob(at: number): JobSpec {
-  const slot = Math.floor(at / METRICS_COMPACT_SLOT_MS) + 1;
-  return {
-    kind: METRICS_COMPACT,
-    payload: {},
-    idempotencyKey: `${METRICS_COMPACT}:${slot}`,
-    runAt: slot * METRICS_COMPACT_SLOT_MS,
-  };
+  return periodicJob({ kind: METRICS_COMPACT, slotMs: METRICS_COMPACT_SLOT_MS }, at);
 }
 
 /**

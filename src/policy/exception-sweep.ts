@@ -2,6 +2,7 @@ import type { Actor } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { JobSpec } from '../jobs/job-types.js';
+import { periodicJob } from '../jobs/periodic-job.js';
 import type { MailService } from '../notify/mail-service.js';
 import { exceptionExpiringMail } from '../notify/templates/index.js';
 import type { Db } from '../store/open-store.js';
@@ -18,13 +19,7 @@ const SYSTEM: Actor = { label: 'system:exception-sweep' };
 
 /** The sweep for the hour after `now`: one job per slot, however many instances enqueue it. */
 export function sweepSpec(now: number): JobSpec {
-  const slot = Math.floor(now / HOUR) + 1;
-  return {
-    kind: EXCEPTION_SWEEP,
-    payload: {},
-    idempotencyKey: `${EXCEPTION_SWEEP}:${slot}`,
-    runAt: slot * HOUR,
-  };
+  return periodicJob({ kind: EXCEPTION_SWEEP, slotMs: HOUR }, now);
 }
 
 /**

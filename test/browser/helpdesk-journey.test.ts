@@ -1,28 +1,26 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase32, totp } from '../../src/authenticators/otp/index.js';
 import { DIALECTS } from '../support/databases.js';
 import { issueTotp } from '../support/people.js';
-import type { TestRuntime } from '../support/runtime.js';
-import { authorize, relyingParty } from '../support/sso.js';
-import { callbackUrl, freshPage, launchChromium, screenshot, servedRuntime } from './support.js';
+import { authorize } from '../support/sso.js';
+import {
+  aal,
+  callbackUrl,
+  chromiumForFile,
+  freshPage,
+  type ServedSetup,
+  screenshot,
+  servedSetup,
+} from './support.js';
 
-const AAL2 = 'http://idmanagement.gov/ns/assurance/aal/2';
-
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
+const chromium = chromiumForFile();
 
 /** Issue 5: the help-desk recovery journey end to end, the person's part in Chromium. */
 describe.each(DIALECTS)('help-desk journey in Chromium on %s', (dialect) => {
-  let rt: TestRuntime & { url: string };
-  let rp: Awaited<ReturnType<typeof relyingParty>>;
+  let { rt, rp } = {} as ServedSetup;
 
   beforeAll(async () => {
-    rt = await servedRuntime(dialect);
-    rp = await relyingParty(rt);
+    ({ rt, rp } = await servedSetup(dialect));
   });
   afterAll(() => rt?.dispose());
 
@@ -62,7 +60,7 @@ describe.each(DIALECTS)('help-desk journey in Chromium on %s', (dialect) => {
     expect((await rt.services.authenticators.get(old.id)).state).toBe('revoked');
 
     // The person, in the browser: password, then the pass.
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const req = await authorize(rp);
     await page.goto(req.url.href);
     await page.getByLabel('Username').fill('hd-hugo');
@@ -82,7 +80,7 @@ describe.each(DIALECTS)('help-desk journey in Chromium on %s', (dialect) => {
     // Back at the relying party, at AAL2 from the new factor (never from the pass).
     const claims = (await req.finish(await callbackUrl(page))).claims()!;
     expect(claims.sub).toBe(person.id);
-    expect(claims.acr).toBe(AAL2);
+    expect(claims.acr).toBe(aal(2));
     const done = await api(agent, 'GET', `/api/v1/recovery-requests/${opened.json.id}`);
     expect(done.json.state).toBe('completed');
     const actions = (await rt.services.audit.forSubject(person.id)).map((e) => e.action);

@@ -1,4 +1,3 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
 import { drainJobs } from '../support/lifecycle.js';
@@ -8,21 +7,16 @@ import { type Json, scimClient } from '../support/scim.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.js';
 import { authorize, relyingParty } from '../support/sso.js';
 import {
+  aal,
   addVirtualAuthenticator,
   callbackUrl,
+  chromiumForFile,
   freshPage,
-  launchChromium,
   screenshot,
   servedRuntime,
 } from './support.js';
 
-const ACR = (n: number) => `http://idmanagement.gov/ns/assurance/aal/${n}`;
-
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
+const chromium = chromiumForFile();
 
 describe.each(DIALECTS)('enrolling a passkey from an invitation link in Chromium on %s', (dialect) => {
   let smtp: TestSmtpServer;
@@ -57,7 +51,7 @@ describe.each(DIALECTS)('enrolling a passkey from an invitation link in Chromium
 
   it('offers a passkey beside the app; the passkey made from the link signs in alone at AAL3; the link works once', async () => {
     const { id, link } = await joinerLink('inv-pat');
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const { cdp, authenticatorId } = await addVirtualAuthenticator(page);
     await page.goto(link);
     const passkey = page.getByRole('button', { name: /passkey/i });
@@ -87,18 +81,18 @@ describe.each(DIALECTS)('enrolling a passkey from an invitation link in Chromium
 
     // The passkey signs in on its own (passkey-first) at AAL3.
     const rp = await relyingParty(rt);
-    const req = await authorize(rp, { acr_values: ACR(3) });
+    const req = await authorize(rp, { acr_values: aal(3) });
     await page.goto(req.url.href);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     const claims = (await req.finish(await callbackUrl(page))).claims()!;
     expect(claims.sub).toBe(id);
-    expect(claims.acr).toBe(ACR(3));
+    expect(claims.acr).toBe(aal(3));
     await page.context().close();
   });
 
   it('refuses a passkey answer without user presence, keeps the link usable, and adds nothing', async () => {
     const { id, link } = await joinerLink('inv-neg');
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const { cdp, authenticatorId } = await addVirtualAuthenticator(page);
     await page.goto(link);
     // The answer says no user was present (the UP flag is off): the server must refuse it.

@@ -1,27 +1,27 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
 import { createPerson } from '../support/people.js';
-import type { TestRuntime } from '../support/runtime.js';
-import { authorize, relyingParty } from '../support/sso.js';
-import { addVirtualAuthenticator, callbackUrl, freshPage, launchChromium, servedRuntime } from './support.js';
+import { authorize } from '../support/sso.js';
+import {
+  aal,
+  addVirtualAuthenticator,
+  callbackUrl,
+  chromiumForFile,
+  freshPage,
+  type ServedSetup,
+  servedSetup,
+} from './support.js';
 
-const ACR = (n: number) => `http://idmanagement.gov/ns/assurance/aal/${n}`;
 const MIN = 60_000;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
+const chromium = chromiumForFile();
 
 describe.each(DIALECTS)('passkey assurance and session limits in Chromium on %s', (dialect) => {
-  let rt: TestRuntime & { url: string };
-  let rp: Awaited<ReturnType<typeof relyingParty>>;
+  let { rt, rp } = {} as ServedSetup;
 
   beforeAll(async () => {
-    rt = await servedRuntime(dialect);
-    rp = await relyingParty(rt);
+    ({ rt, rp } = await servedSetup(dialect));
   });
   afterAll(() => rt?.dispose());
 
@@ -48,9 +48,9 @@ describe.each(DIALECTS)('passkey assurance and session limits in Chromium on %s'
   }
 
   it('ends an AAL3 session after 15 idle minutes, where an AAL2 one would still live', async () => {
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const { claims } = await enrolPasskey(page, 'pa-ada', false);
-    expect(claims.acr).toBe(ACR(3));
+    expect(claims.acr).toBe(aal(3));
     rt.clock.advance(14 * MIN);
     expect(await silent(page)).toBe(true);
     rt.clock.advance(14 * MIN);
@@ -62,8 +62,8 @@ describe.each(DIALECTS)('passkey assurance and session limits in Chromium on %s'
   });
 
   it('ends an AAL3 session 12 hours after its sign-in, however active', async () => {
-    const page = await freshPage(browser);
-    expect((await enrolPasskey(page, 'pa-max', false)).claims.acr).toBe(ACR(3));
+    const page = await freshPage(chromium.browser);
+    expect((await enrolPasskey(page, 'pa-max', false)).claims.acr).toBe(aal(3));
     for (let t = 14; t < 12 * 60; t += 14) {
       rt.clock.advance(14 * MIN);
       if (!(await silent(page))) throw new Error(`the AAL3 session ended early, at +${t} min`);
@@ -74,14 +74,14 @@ describe.each(DIALECTS)('passkey assurance and session limits in Chromium on %s'
   }, 180_000);
 
   it('never answers acr_values AAL3 with a synced passkey: the application gets unmet_authentication_requirements', async () => {
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const { person, claims } = await enrolPasskey(page, 'pa-syd', true);
     // A synced (backup-eligible) passkey is phishing-resistant but not device-bound: AAL2.
-    expect(claims.acr).toBe(ACR(2));
+    expect(claims.acr).toBe(aal(2));
     expect(claims.amr).toEqual(expect.arrayContaining(['swk']));
 
     // Passkey-first for an application that asks for AAL3.
-    const aal3 = await authorize(rp, { acr_values: ACR(3), prompt: 'login' });
+    const aal3 = await authorize(rp, { acr_values: aal(3), prompt: 'login' });
     await page.goto(aal3.url.href);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     const back = new URL(await callbackUrl(page));
@@ -90,7 +90,7 @@ describe.each(DIALECTS)('passkey assurance and session limits in Chromium on %s'
     expect(back.searchParams.get('code')).toBeNull();
 
     // With the password the answer is the same: nothing this person has reaches AAL3.
-    const again = await authorize(rp, { acr_values: ACR(3), prompt: 'login' });
+    const again = await authorize(rp, { acr_values: aal(3), prompt: 'login' });
     await page.goto(again.url.href);
     await page.getByLabel('Username').fill('pa-syd');
     await page.getByLabel('Password').fill('pa-syd password');

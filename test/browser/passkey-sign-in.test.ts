@@ -1,25 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
 import { createPerson, issueTotp } from '../support/people.js';
 import type { TestRuntime } from '../support/runtime.js';
 import { authorize, relyingParty } from '../support/sso.js';
 import {
+  aal,
   addVirtualAuthenticator,
   callbackUrl,
+  chromiumForFile,
   freshPage,
-  launchChromium,
   screenshot,
   servedRuntime,
 } from './support.js';
 
-const ACR = (n: number) => `http://idmanagement.gov/ns/assurance/aal/${n}`;
-
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
+const chromium = chromiumForFile();
 
 describe.each(DIALECTS)('sign-in in Chromium on %s', (dialect) => {
   let rt: TestRuntime & { url: string };
@@ -54,7 +49,7 @@ describe.each(DIALECTS)('sign-in in Chromium on %s', (dialect) => {
   it('password + TOTP: the code typed into the page gives an AAL2 ID token', async () => {
     const p = await createPerson(rt, 'br-tom', { password: 'tom password 1' });
     const totp = await issueTotp(rt, p.id, admin);
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const req = await authorize(rp);
     await page.goto(req.url.href);
     await page.getByLabel('Username').fill('br-tom');
@@ -65,14 +60,14 @@ describe.each(DIALECTS)('sign-in in Chromium on %s', (dialect) => {
     if (dialect === 'sqlite') await screenshot(page, 'sign-in-second-factor');
     await page.getByRole('button', { name: 'Verify' }).click();
     const claims = (await req.finish(await callbackUrl(page))).claims()!;
-    expect(claims.acr).toBe(ACR(2));
+    expect(claims.acr).toBe(aal(2));
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
     await page.context().close();
   });
 
   it('enrols a passkey in the enrol-now flow, then signs in with it alone (passkey-first, AAL3)', async () => {
     const p = await createPerson(rt, 'br-pia', { password: 'pia password 1' });
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const { cdp, authenticatorId } = await addVirtualAuthenticator(page);
     const first = await authorize(rp);
     await page.goto(first.url.href);
@@ -83,7 +78,7 @@ describe.each(DIALECTS)('sign-in in Chromium on %s', (dialect) => {
     if (dialect === 'sqlite') await screenshot(page, 'enrol-now');
     await page.getByRole('button', { name: /passkey/ }).click();
     const enrolled = (await first.finish(await callbackUrl(page))).claims()!;
-    expect(enrolled.acr).toBe(ACR(3));
+    expect(enrolled.acr).toBe(aal(3));
     expect(enrolled.amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'mfa']));
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).toHaveLength(1);
@@ -95,7 +90,7 @@ describe.each(DIALECTS)('sign-in in Chromium on %s', (dialect) => {
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     const claims = (await again.finish(await callbackUrl(page))).claims()!;
     expect(claims.sub).toBe(p.id);
-    expect(claims.acr).toBe(ACR(3));
+    expect(claims.acr).toBe(aal(3));
     expect(claims.amr).toEqual(expect.arrayContaining(['hwk', 'user', 'mfa']));
     expect(claims.amr).not.toContain('pwd');
     const events = await rt.services.audit.forSubject(p.id);
@@ -107,7 +102,7 @@ describe.each(DIALECTS)('sign-in in Chromium on %s', (dialect) => {
   });
 
   it('steps an AAL2 session up to AAL3 with a device-bound passkey when acr_values asks for it', async () => {
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const { person } = await personWithPasskey(page, 'br-sam');
     const totp = await issueTotp(rt, person.id, admin);
     // An AAL2 sign-in with the app's code (the page offers the passkey first; the person picks the code).
@@ -120,10 +115,10 @@ describe.each(DIALECTS)('sign-in in Chromium on %s', (dialect) => {
     await page.getByRole('link', { name: /authenticator app/ }).click();
     await page.getByLabel('Verification code').fill(totp.code());
     await page.getByRole('button', { name: 'Verify' }).click();
-    expect((await aal2.finish(await callbackUrl(page))).claims()!.acr).toBe(ACR(2));
+    expect((await aal2.finish(await callbackUrl(page))).claims()!.acr).toBe(aal(2));
 
     // The application now asks for AAL3: the session is not enough, so the person signs in again.
-    const aal3 = await authorize(rp, { acr_values: ACR(3) });
+    const aal3 = await authorize(rp, { acr_values: aal(3) });
     await page.goto(aal3.url.href);
     await page.getByLabel('Password').fill('br-sam password');
     await page.getByLabel('Username').fill('br-sam');
@@ -133,13 +128,13 @@ describe.each(DIALECTS)('sign-in in Chromium on %s', (dialect) => {
     expect(await page.getByRole('link', { name: /authenticator app/ }).count()).toBe(0);
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     const claims = (await aal3.finish(await callbackUrl(page))).claims()!;
-    expect(claims.acr).toBe(ACR(3));
+    expect(claims.acr).toBe(aal(3));
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'mfa']));
     await page.context().close();
   });
 
   it('refuses a bogus signature, a missing user verification and a counter that went backwards, auditing each', async () => {
-    const page = await freshPage(browser);
+    const page = await freshPage(chromium.browser);
     const { person, cdp, authenticatorId } = await personWithPasskey(page, 'br-neg');
     const tryPasskeyFirst = async () => {
       const req = await authorize(rp, { prompt: 'login' });

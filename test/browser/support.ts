@@ -1,10 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { ManualClock } from '../../src/shared/clock.js';
 import type { Dialect, TestDatabase } from '../support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { freePort } from '../support/server-process.js';
+import { relyingParty } from '../support/sso.js';
+
+/** The `acr` value of NIST assurance level `n`. */
+export const aal = (n: number) => `http://idmanagement.gov/ns/assurance/aal/${n}`;
 
 /** Debian's Chromium (never a downloaded browser), headless, with nothing that phones home. */
 export function launchChromium(): Promise<Browser> {
@@ -22,6 +27,16 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** One Chromium for the test file: launched before its tests, closed after them; read `.browser` in a test. */
+export function chromiumForFile(): { browser: Browser } {
+  const held = {} as { browser: Browser };
+  beforeAll(async () => {
+    held.browser = await launchChromium();
+  });
+  afterAll(() => held.browser?.close());
+  return held;
+}
+
 /**
  * A runtime listening on a real port with PUBLIC_URL=http://localhost:PORT: a host name, since
  * WebAuthn refuses IP addresses.
@@ -36,6 +51,17 @@ export async function servedRuntime(
   const app = await rt.app();
   await app.listen({ port, host: '127.0.0.1' });
   return Object.assign(rt, { url });
+}
+
+/** A served runtime with a registered relying party: the browser journeys' common setup. */
+export interface ServedSetup {
+  rt: TestRuntime & { url: string };
+  rp: Awaited<ReturnType<typeof relyingParty>>;
+}
+
+export async function servedSetup(dialect: Dialect): Promise<ServedSetup> {
+  const rt = await servedRuntime(dialect);
+  return { rt, rp: await relyingParty(rt) };
 }
 
 /** A fresh browser context (its own cookies) and a page in it. */

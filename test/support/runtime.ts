@@ -59,3 +59,24 @@ export async function createTestRuntime(
     },
   };
 }
+
+/** A request to /api/v1 on the runtime's app with a bearer token (the API tests' `api` helper). */
+export async function apiRequest(
+  rt: TestRuntime,
+  token: string,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: object,
+) {
+  return (await rt.app()).inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: { authorization: `Bearer ${token}` },
+    ...(payload ? { payload } : {}),
+  });
+}
+
+/** The mail queued to one address, oldest first. */
+export async function mailTo(rt: TestRuntime, address: string) {
+  return (await rt.services.outbox.list(500)).filter((m) => m.to === address).reverse();
+}

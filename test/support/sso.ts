@@ -112,6 +112,18 @@ export async function relyingParty(rt: TestRuntime & { url: string }, body: Reco
   return { config, clientId: created.clientId, clientSecret: created.clientSecret, redirectUri };
 }
 
+/** The SSO tests' common setup: a listening runtime, an admin token and a registered relying party. */
+export interface SsoSetup {
+  rt: TestRuntime & { url: string };
+  admin: string;
+  rp: Awaited<ReturnType<typeof relyingParty>>;
+}
+
+export async function ssoSetup(dialect: Dialect): Promise<SsoSetup> {
+  const rt = await listeningRuntime(dialect);
+  return { rt, admin: await rt.token('admin'), rp: await relyingParty(rt) };
+}
+
 /** Starts an authorization request with PKCE S256; `finish` redeems the redirect for tokens. */
 export async function authorize(
   rp: Awaited<ReturnType<typeof relyingParty>>,
