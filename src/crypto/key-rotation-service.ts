@@ -3,6 +3,7 @@ import { secretAad } from '../authenticators/issue-authenticator.js';
 import type { Context } from '../context.js';
 import { encryptionKeysRepo } from '../store/repos/encryption-keys.js';
 import { sealedSecretsRepo } from '../store/repos/sealed-secrets.js';
+import { withConflictRetry } from '../store/retry.js';
 
 /** Rows re-sealed per transaction: keeps each write lock short, so serving never stalls. */
 const BATCH = 500;
@@ -44,14 +45,18 @@ export class KeyRotationService {
           return { row, sealed };
         }),
       );
-      resealed += await store.transaction(async (trx) => {
-        let n = 0;
-        for (const { row, sealed } of next) {
-          // Compare-and-set: a change made meanwhile (re-enrolment, revocation) stands.
-          if (await sealedSecretsRepo.replace(trx, row.id, row.secret_enc, sealed)) n += 1;
-        }
-        return n;
-      });
+      // A batch of validations locks the same rows in its own order: on PostgreSQL either side may
+      // lose a deadlock. Repeating the batch is safe (each update is a compare-and-set).
+      resealed += await withConflictRetry(() =>
+        store.transaction(async (trx) => {
+          let n = 0;
+          for (const { row, sealed } of next) {
+            // Compare-and-set: a change made meanwhile (re-enrolment, revocation) stands.
+            if (await sealedSecretsRepo.replace(trx, row.id, row.secret_enc, sealed)) n += 1;
+          }
+          return n;
+        }),
+      );
       // Keyset paging by id: a row that lost its race is not fetched again, so this ends.
       const last = rows[rows.length - 1];
       if (!last || rows.length < BATCH) break;

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import { BatchScope, bindBatchScope, withDeferredWrites } from './batch-scope.js';
 import { type DirectConnection, withDirect } from './prepared-query.js';
+import { retryable, withConflictRetry } from './retry.js';
 import type { Database } from './schema.js';
 
 type Work<T> = (trx: Transaction<Database>) => Promise<T>;
@@ -31,13 +32,6 @@ const SAVEPOINT = CompiledQuery.raw('savepoint gc_unit');
 const RELEASE = CompiledQuery.raw('release savepoint gc_unit');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint gc_unit');
 
-/** PostgreSQL's deadlock_detected and serialization_failure: the work was sound, its timing was not. */
-const RETRYABLE = new Set(['40P01', '40001']);
-const retryable = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && RETRYABLE.has(String((err as { code?: unknown }).code));
-/** Attempts of a unit run alone after a retryable failure in a batch. */
-const ALONE_ATTEMPTS = 3;
-
 /**
  * Group commit: one transaction, one fsync, for every write that arrived while the last one ran.
  * With `direct` (SQLite) the batch's transaction is bound to it, so prepared queries and the
@@ -63,19 +57,14 @@ export function createWriteQueue(
    * fail every request in it. Nothing of the failed attempt was committed.
    */
   async function runAlone(unit: Pending): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const value = await db
-          .transaction()
-          .execute((t) => withDirect(t, direct, (trx) => withDeferredWrites(trx, unit.work)));
-        unit.resolve(value);
-        return;
-      } catch (err) {
-        if (!retryable(err) || attempt >= ALONE_ATTEMPTS) {
-          unit.reject(err);
-          return;
-        }
-      }
+    try {
+      unit.resolve(
+        await withConflictRetry(() =>
+          db.transaction().execute((t) => withDirect(t, direct, (trx) => withDeferredWrites(trx, unit.work))),
+        ),
+      );
+    } catch (err) {
+      unit.reject(err);
     }
   }
 
