@@ -9,13 +9,32 @@ import { policyExceptionsRepo } from '../store/repos/policy-exceptions.js';
 import { usersRepo } from '../store/repos/users.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import { explain } from './explain.js';
-import { builtInRules, type Policy, policyInputSchema, type Requirement } from './policy-model.js';
+import {
+  builtInRules,
+  type Policy,
+  type PolicyInput,
+  policyInputSchema,
+  type Requirement,
+} from './policy-model.js';
 import { toPolicy, toPolicyException } from './policy-view.js';
 
 /** The requirement for one decision, with its reasoning. */
 export interface RequirementFor {
   requirement: Requirement;
   evaluation: Evaluation;
+}
+
+/** A policy's editable columns as the store keeps them. */
+function policyColumns(input: PolicyInput) {
+  return {
+    name: input.name,
+    target_kind: input.targetKind,
+    target: input.target,
+    rules: JSON.stringify(input.rules),
+    priority: input.priority,
+    override: input.override ? 1 : 0,
+    enabled: input.enabled ? 1 : 0,
+  };
 }
 
 /**
@@ -51,13 +70,7 @@ export class PolicyService {
       await this.nameFree(trx, input.name, null);
       await this.insertOnce(trx, {
         id,
-        name: input.name,
-        target_kind: input.targetKind,
-        target: input.target,
-        rules: JSON.stringify(input.rules),
-        priority: input.priority,
-        override: input.override ? 1 : 0,
-        enabled: input.enabled ? 1 : 0,
+        ...policyColumns(input),
         created_at: now,
         updated_at: now,
       });
@@ -79,13 +92,7 @@ export class PolicyService {
       if (!before) throw new AppError('NOT_FOUND', `no policy with id ${id}`);
       await this.nameFree(trx, input.name, id);
       const changed = await policiesRepo.update(trx, id, before.version, {
-        name: input.name,
-        target_kind: input.targetKind,
-        target: input.target,
-        rules: JSON.stringify(input.rules),
-        priority: input.priority,
-        override: input.override ? 1 : 0,
-        enabled: input.enabled ? 1 : 0,
+        ...policyColumns(input),
         updated_at: now,
       });
       if (!changed) throw new AppError('CONFLICT', 'the policy changed meanwhile; read it again');
