@@ -1,6 +1,7 @@
 import { humanDate } from '../sso/pages/page-parts.js';
 import { html, page, raw } from '../web/html.js';
 import { passkeyButton, passkeyScripts } from '../web/passkey-script.js';
+import { SCAN_TITLE, scanPageBody, type TotpScan, totpCodeFields } from '../web/totp-setup.js';
 import type { LinkRefusal } from './invitation-service.js';
 
 /** What every invitation page knows. */
@@ -39,9 +40,7 @@ function form(pc: EnrolPageContext, action: string, inner: string): string {
   return html`<form method="post" action="${pc.base}/${action}">${raw(inner)}</form>`;
 }
 
-const CONFIRM_FIELDS = html`<label for="code">Code from the app</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required autofocus>
-<button type="submit">Confirm</button>`;
+const CONFIRM_FIELDS = totpCodeFields('Confirm');
 
 /** The link's first page: why, by when, and the ways to enrol. */
 export function landingPage(
@@ -89,15 +88,8 @@ ${raw(passkeyNote)}
 }
 
 /** The QR code and the manual key (shown this once), and the first code that confirms them. */
-export function qrPage(pc: EnrolPageContext, opts: { qrCode: string; secret: string }): EnrolPage {
-  const grouped = opts.secret.replace(/(.{4})/g, '$1 ').trim();
-  const body = html`<h1>Scan this code</h1>
-<p>Open your authenticator app, add an account, and scan the QR code.</p>
-<img class="qr" src="${opts.qrCode}" alt="QR code to add ${pc.org} to your authenticator app">
-<p class="muted">Cannot scan? Enter this key in the app instead:</p>
-<p><code>${grouped}</code></p>
-${raw(form(pc, 'confirm', CONFIRM_FIELDS))}`;
-  return framed(pc, 'Scan this code', body);
+export function qrPage(pc: EnrolPageContext, scan: TotpScan): EnrolPage {
+  return framed(pc, SCAN_TITLE, scanPageBody(pc.org, scan, form(pc, 'confirm', CONFIRM_FIELDS)));
 }
 
 /** After a wrong or missing code: try again, or start over with a new QR code. */

@@ -1,4 +1,5 @@
 import { html, raw } from '../../web/html.js';
+import { totpCodeFields, totpScan } from '../../web/totp-setup.js';
 import {
   type AccountPage,
   type AccountPageContext,
@@ -14,18 +15,13 @@ export function totpSetupPage(
 ): AccountPage {
   const scan =
     o.qrCode && o.secret
-      ? html`<p>Open your authenticator app, add an account, and scan the QR code.</p>
-<img class="qr" src="${o.qrCode}" alt="QR code to add ${pc.org} to your authenticator app">
-<p class="muted">Cannot scan? Enter this key in the app instead:</p>
-<p><code data-testid="manual-key">${o.secret.replace(/(.{4})/g, '$1 ').trim()}</code></p>`
+      ? totpScan(pc.org, { qrCode: o.qrCode, secret: o.secret })
       : html`<p>Enter the code your authenticator app now shows for ${pc.org}.</p>`;
   const confirm = accountForm(
     pc,
     'totp/confirm',
     html`<input type="hidden" name="id" value="${o.id}">
-<label for="code">Code from the app</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required autofocus>
-<button type="submit">Confirm</button>`,
+${raw(totpCodeFields('Confirm'))}`,
   );
   const body = html`<h1>Add an authenticator app</h1>${raw(messageBox('error', o.error))}${raw(scan)}${raw(confirm)}
 <p><a href="/account">Cancel</a></p>`;

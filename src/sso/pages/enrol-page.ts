@@ -1,5 +1,6 @@
 import { html, raw } from '../../web/html.js';
 import { passkeyScripts } from '../../web/passkey-script.js';
+import { SCAN_TITLE, scanPageBody, type TotpScan, totpCodeFields } from '../../web/totp-setup.js';
 import {
   cancelForm,
   errorBox,
@@ -11,9 +12,7 @@ import {
   type RenderedPage,
 } from './page-parts.js';
 
-const CONFIRM_FIELDS = html`<label for="code">Code from the app</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="12" required autofocus>
-<button type="submit">Confirm and continue</button>`;
+const CONFIRM_FIELDS = totpCodeFields('Confirm and continue');
 
 /** Why the person is enrolling, in their words. */
 function why(reason: 'grace' | 'recovery', deadline: number | null): string {
@@ -45,16 +44,12 @@ ${raw(cancelForm(pc))}`;
 }
 
 /** Enrolment, second page: the QR code and the manual key (shown this once), then the first code. */
-export function enrolQrPage(pc: PageContext, opts: { qrCode: string; secret: string }): RenderedPage {
-  const grouped = opts.secret.replace(/(.{4})/g, '$1 ').trim();
-  const body = html`<h1>Scan this code</h1>
-<p>Open your authenticator app, add an account, and scan the QR code.</p>
-<img class="qr" src="${opts.qrCode}" alt="QR code to add ${pc.org} to your authenticator app">
-<p class="muted">Cannot scan? Enter this key in the app instead:</p>
-<p><code>${grouped}</code></p>
-${raw(form(pc, 'enrol-confirm', CONFIRM_FIELDS))}
-${raw(cancelForm(pc))}`;
-  return framed(pc, 'Scan this code', body);
+export function enrolQrPage(pc: PageContext, scan: TotpScan): RenderedPage {
+  return framed(
+    pc,
+    SCAN_TITLE,
+    scanPageBody(pc.org, scan, form(pc, 'enrol-confirm', CONFIRM_FIELDS), cancelForm(pc)),
+  );
 }
 
 /** Enrolment, after a wrong code (the key cannot be shown again): try again, or start over. */
