@@ -4,6 +4,7 @@ import type { Actor } from '../../audit/audit-log.js';
 import type { Context } from '../../context.js';
 import type { ConsoleRole } from '../../identity/person-roles-service.js';
 import type { Services } from '../../services.js';
+import { AppError } from '../../shared/errors.js';
 import { aalOfAcr } from '../../sso/acr-amr.js';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from '../../sso/console-client.js';
 import { csrfToken, csrfValid } from '../../sso/interactions/csrf.js';
@@ -168,4 +169,20 @@ export class ConsoleRouter {
 export function field(body: Record<string, string>, name: string): string {
   const v = body[name];
   return typeof v === 'string' ? v.trim() : '';
+}
+
+/**
+ * The fields a form cannot do without, named with the message that refuses the form (400) when one
+ * is missing or blank; checked in the order given.
+ */
+export function requiredFields<F extends string>(
+  body: Record<string, string>,
+  required: Record<F, string>,
+): Record<F, string> {
+  const out = {} as Record<F, string>;
+  for (const [name, message] of Object.entries(required) as [F, string][]) {
+    out[name] = field(body, name);
+    if (!out[name]) throw new AppError('BAD_REQUEST', message);
+  }
+  return out;
 }

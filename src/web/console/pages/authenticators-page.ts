@@ -4,11 +4,18 @@ import { AUTHENTICATOR_STATES } from '../../../authenticators/authenticator-type
 import { MAX_PSKC_BYTES } from '../../../authenticators/inventory/pskc-parse.js';
 import { readPskc } from '../../../authenticators/inventory/read-pskc.js';
 import { AppError } from '../../../shared/errors.js';
+import type { ConsoleRole } from '../../../identity/person-roles-service.js';
 import { html, raw } from '../../html.js';
 import { consoleScript } from '../console-charts.js';
 import type { InventoryView } from '../../../authenticators/inventory/inventory-view.js';
 import { CONSOLE_ACTIONS, CONSOLE_PAGES, mayAct } from '../console-pages.js';
-import { type ConsoleRouter, field, type PageArgs } from '../console-router.js';
+import {
+  type ActionArgs,
+  type ConsoleRouter,
+  field,
+  type PageArgs,
+  requiredFields,
+} from '../console-router.js';
 import { type ConsoleView, consoleForm, consoleFrame, table } from '../console-view.js';
 
 const ENTRY = CONSOLE_PAGES.authenticators;
@@ -22,6 +29,30 @@ const NOTICES: Record<string, string> = {
   assigned: 'Done: the token was assigned; it becomes active with its first accepted code.',
   returned: 'Done: the token was returned to the inventory.',
 };
+/** One of the page's forms: the step it posts to, who may send it, the name its CSRF token is bound to. */
+interface InventoryForm {
+  step: string;
+  roles: readonly ConsoleRole[];
+  csrf: string;
+  bodyLimit?: number;
+}
+const FORMS = {
+  assign: { step: 'assign', roles: CONSOLE_ACTIONS.inventoryMove, csrf: 'inventory-assign' },
+  return: { step: 'return', roles: CONSOLE_ACTIONS.inventoryMove, csrf: 'inventory-return' },
+  // URL-encoded XML grows up to three times.
+  import: {
+    step: 'import',
+    roles: CONSOLE_ACTIONS.importTokens,
+    csrf: 'pskc',
+    bodyLimit: MAX_PSKC_BYTES * 3,
+  },
+} as const satisfies Record<string, InventoryForm>;
+
+/** A form of this page with its fields. */
+function inventoryForm(view: ConsoleView, form: InventoryForm, fields: string): string {
+  return consoleForm(view, `${ENTRY.path}/${form.step}`, fields, form.csrf);
+}
+
 /** Tokens that can be handed out: on the shelf and neither lost nor revoked. */
 const inStock = (t: InventoryView) => t.userId === null && t.state !== 'lost' && t.state !== 'revoked';
 
@@ -32,38 +63,35 @@ function assignForm(view: ConsoleView, tokens: readonly InventoryView[]): string
   const options = shelf
     .map((t) => html`<option value="${t.serial}">${t.serial} (${t.type})</option>`)
     .join('');
-  return consoleForm(
+  return inventoryForm(
     view,
-    `${ENTRY.path}/assign`,
+    FORMS.assign,
     html`<label for="assign-serial">Token</label><select id="assign-serial" name="serial">${raw(options)}</select>
 <label for="assign-username">Person (username)</label><input id="assign-username" name="username" required autocomplete="off">
 <button type="submit">Assign token</button>`,
-    'inventory-assign',
   );
 }
 
 /** Take an assigned token back to the shelf, with a reason. */
 function returnForm(view: ConsoleView, t: InventoryView): string {
   const id = `return-${t.id}`;
-  return consoleForm(
+  return inventoryForm(
     view,
-    `${ENTRY.path}/return`,
+    FORMS.return,
     html`<input type="hidden" name="serial" value="${t.serial}"><label class="sr-only" for="${id}">Reason to return ${t.serial}</label><input id="${id}" name="reason" placeholder="reason" required maxlength="500"> <button type="submit" class="secondary">Return<span class="sr-only"> ${t.serial}</span></button>`,
-    'inventory-return',
   );
 }
 
 /** The PSKC form: a file (read into the text field by the page's script) or pasted XML, and its key. */
-function importForm(view: PageArgs['view']): string {
-  return consoleForm(
+function importForm(view: ConsoleView): string {
+  return inventoryForm(
     view,
-    `${ENTRY.path}/import`,
+    FORMS.import,
     html`<label for="pskc-file">PSKC file</label><input id="pskc-file" type="file" accept=".xml,.pskc,application/xml" data-into="pskc">
 <label for="pskc">PSKC document (filled from the file, or paste it)</label><textarea id="pskc" name="pskc" required></textarea>
 <label for="key-hex">Pre-shared key (hex), if the file is encrypted with one</label><input id="key-hex" name="keyHex" autocomplete="off">
 <label for="pskc-password">Password, if the file is encrypted with one</label><input id="pskc-password" name="password" type="password" autocomplete="off">
 <p role="status" class="muted"></p><button type="submit" data-progress="Importing… the summary follows when the import is done.">Import tokens</button>`,
-    'pskc',
   );
 }
 
@@ -115,47 +143,56 @@ ${raw(table('Inventory', ['Serial', 'Type', 'State', 'Holder', 'Last used', ...(
 
   router.page(ENTRY.path, ENTRY.roles, render);
 
-  router.action(
-    `${ENTRY.path}/assign`,
-    CONSOLE_ACTIONS.inventoryMove,
-    'inventory-assign',
-    async ({ actor, body }) => {
-      const serial = field(body, 'serial');
-      const username = field(body, 'username');
-      if (!serial) throw new AppError('BAD_REQUEST', 'Choose the token to assign.');
-      if (!username) throw new AppError('BAD_REQUEST', 'Give the username of the person who gets the token.');
+  /**
+   * A form's POST: its required fields (a missing one refuses the form with its message, in the
+   * order given), then the change, which returns where to go next.
+   */
+  function act<F extends string>(
+    form: InventoryForm,
+    required: Record<F, string>,
+    run: (fields: Record<F, string>, a: ActionArgs) => Promise<string>,
+  ): void {
+    const path = `${ENTRY.path}/${form.step}`;
+    const limit = form.bodyLimit ? { bodyLimit: form.bodyLimit } : {};
+    router.action(
+      path,
+      form.roles,
+      form.csrf,
+      (a) => run(requiredFields(a.body, required), a),
+      render,
+      limit,
+    );
+  }
+
+  act(
+    FORMS.assign,
+    {
+      serial: 'Choose the token to assign.',
+      username: 'Give the username of the person who gets the token.',
+    },
+    async ({ serial, username }, { actor }) => {
       const person = await identity.findByUsername(username);
       if (!person) throw new AppError('NOT_FOUND', `no person with username ${username}`);
       await inventory.assign(actor, serial, person.id);
       return `${ENTRY.path}?done=assigned`;
     },
-    render,
   );
 
-  router.action(
-    `${ENTRY.path}/return`,
-    CONSOLE_ACTIONS.inventoryMove,
-    'inventory-return',
-    async ({ actor, body }) => {
-      const serial = field(body, 'serial');
-      const reason = field(body, 'reason');
-      if (!serial) throw new AppError('BAD_REQUEST', 'Choose the token to return.');
-      if (!reason) throw new AppError('BAD_REQUEST', 'Give a reason to return the token.');
+  act(
+    FORMS.return,
+    { serial: 'Choose the token to return.', reason: 'Give a reason to return the token.' },
+    async ({ serial, reason }, { actor }) => {
       if (reason.length > 500) throw new AppError('BAD_REQUEST', 'The reason is longer than 500 characters.');
       await inventory.unassign(actor, serial, reason);
       return `${ENTRY.path}?done=returned`;
     },
-    render,
   );
 
-  router.action(
-    `${ENTRY.path}/import`,
-    CONSOLE_ACTIONS.importTokens,
-    'pskc',
-    async ({ actor, body }) => {
-      const xml = field(body, 'pskc');
-      if (!xml) throw new AppError('BAD_REQUEST', 'Choose a PSKC file or paste its content.');
-      const tokens = readPskc(xml, { keyHex: field(body, 'keyHex'), password: body.password ?? '' });
+  act(
+    FORMS.import,
+    { pskc: 'Choose a PSKC file or paste its content.' },
+    async ({ pskc }, { actor, body }) => {
+      const tokens = readPskc(pskc, { keyHex: field(body, 'keyHex'), password: body.password ?? '' });
       try {
         const result = await inventory.importTokens(actor, tokens, 'pskc:console');
         return `${ENTRY.path}?imported=${result.imported}`;
@@ -163,8 +200,5 @@ ${raw(table('Inventory', ['Serial', 'Type', 'State', 'Holder', 'Last used', ...(
         for (const t of tokens) t.secret.fill(0);
       }
     },
-    render,
-    // URL-encoded XML grows up to three times.
-    { bodyLimit: MAX_PSKC_BYTES * 3 },
   );
 }
