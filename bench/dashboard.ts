@@ -5,9 +5,10 @@ import { timeToEnrol } from '../src/metrics/time-to-enrol.js';
 import { openRuntime } from '../src/runtime.js';
 import { ManualClock } from '../src/shared/clock.js';
 import { createLogger } from '../src/shared/logger.js';
-import type { Db, Store } from '../src/store/open-store.js';
+import type { Store } from '../src/store/open-store.js';
 import type { AuditEventRow, NewAuthenticatorRow, NewUserRow } from '../src/store/schema.js';
 import { createTestDatabase, type Dialect } from '../test/support/databases.js';
+import { bareUserRow, insertBatches } from './bulk-rows.js';
 
 /** What one run of the dashboard benchmark measured. */
 export interface DashboardBenchResult {
@@ -56,20 +57,6 @@ const ACTIONS: ReadonlyArray<readonly [string, number]> = [
  */
 const BATCH = 1_500;
 
-/** Inserts in batches, one transaction each: keeps SQLite's WAL (checkpointed between) and PostgreSQL's small. */
-async function insertBatches<T>(
-  store: Store,
-  total: number,
-  make: (i: number) => T,
-  insert: (db: Db, rows: T[]) => Promise<unknown>,
-) {
-  const batch = BATCH;
-  for (let from = 0; from < total; from += batch) {
-    const rows = Array.from({ length: Math.min(batch, total - from) }, (_, k) => make(from + k));
-    await store.transaction((trx) => insert(trx, rows));
-  }
-}
-
 /**
  * Bulk-fills people, groups, factors and audit events directly (the benchmark only: never the
  * services' way). The metrics tallies stay exact all the same: the triggers of migration 0011
@@ -80,28 +67,15 @@ export async function fill(store: Store, people: number, auditEvents: number): P
   const span = 182 * DAY;
   const user = (i: number): NewUserRow => {
     const created = NOW - span + Math.floor((i / people) * span);
-    return {
+    return bareUserRow({
       id: `u${i}`,
       username: `user${i}`,
-      username_lower: `user${i}`,
-      email: null,
-      display_name: null,
       status: i % 25 === 0 ? 'deprovisioned' : 'active',
-      external_id: null,
-      password_hash: null,
       locked_until: i % 500 === 0 ? NOW + 60_000 : null,
       created_at: created,
-      updated_at: created,
-      given_name: null,
-      family_name: null,
-      title: null,
-      employee_number: null,
-      department: null,
-      manager_id: null,
-      deleted_at: null,
-    };
+    });
   };
-  await insertBatches(store, people, user, (d, rows) => d.insertInto('users').values(rows).execute());
+  await insertBatches(store, people, BATCH, user, (d, rows) => d.insertInto('users').values(rows).execute());
   await db
     .insertInto('groups')
     .values(
@@ -118,6 +92,7 @@ export async function fill(store: Store, people: number, auditEvents: number): P
   await insertBatches(
     store,
     people,
+    BATCH,
     (i) => ({ group_id: `g${i % GROUPS.length}`, user_id: `u${i}` }),
     (d, rows) => d.insertInto('group_members').values(rows).execute(),
   );
@@ -142,7 +117,7 @@ export async function fill(store: Store, people: number, auditEvents: number): P
       state_reason: null,
     };
   };
-  await insertBatches(store, people, factor, (d, rows) =>
+  await insertBatches(store, people, BATCH, factor, (d, rows) =>
     d.insertInto('authenticators').values(rows).execute(),
   );
   const weights = ACTIONS.reduce((n, [, w]) => n + w, 0);
@@ -166,7 +141,7 @@ export async function fill(store: Store, people: number, auditEvents: number): P
     prev_hash: '',
     hash: '',
   });
-  await insertBatches(store, auditEvents, event, (d, rows) =>
+  await insertBatches(store, auditEvents, BATCH, event, (d, rows) =>
     d.insertInto('audit_events').values(rows).execute(),
   );
   await db

@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { newId } from '../src/crypto/random.js';
 import { usersRepo } from '../src/store/repos/users.js';
-import type { NewUserRow } from '../src/store/schema.js';
 import { createTestRuntime, type TestRuntime } from '../test/support/runtime.js';
+import { bareUserRow, insertBatches } from './bulk-rows.js';
 
 /** What one joiner wave measured. */
 export interface JoinerWaveResult {
@@ -43,32 +43,18 @@ async function rawInsertSeconds(people: number): Promise<number> {
   try {
     const now = Date.now();
     const t0 = process.hrtime.bigint();
-    for (let from = 0; from < people; from += 1000) {
-      const rows: NewUserRow[] = [];
-      for (let i = from; i < Math.min(from + 1000, people); i++) {
-        rows.push({
-          id: newId(),
-          username: `r${i}`,
-          username_lower: `r${i}`,
-          email: `r${i}@example.org`,
-          display_name: `Raw Person ${i}`,
-          status: 'active',
-          external_id: `R-${i}`,
-          password_hash: null,
-          locked_until: null,
-          created_at: now,
-          updated_at: now,
-          given_name: null,
-          family_name: null,
-          title: null,
-          employee_number: String(100000 + i),
-          department: `Dept ${i % 40}`,
-          manager_id: null,
-          deleted_at: null,
-        });
-      }
-      await rt.ctx.store.transaction((trx) => usersRepo.insertMany(trx, rows));
-    }
+    const row = (i: number) =>
+      bareUserRow({
+        id: newId(),
+        username: `r${i}`,
+        email: `r${i}@example.org`,
+        display_name: `Raw Person ${i}`,
+        external_id: `R-${i}`,
+        created_at: now,
+        employee_number: String(100000 + i),
+        department: `Dept ${i % 40}`,
+      });
+    await insertBatches(rt.ctx.store, people, 1000, row, (trx, rows) => usersRepo.insertMany(trx, rows));
     return Number(process.hrtime.bigint() - t0) / 1e9;
   } finally {
     await rt.dispose();

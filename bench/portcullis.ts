@@ -258,8 +258,11 @@ export class HotpPeople {
     }
   }
 
-  /** The load spec of the accept path: each request a fresh, right code of a person not in flight. */
-  acceptSpec(name: string, seconds: number): LoadSpec {
+  /** What every load spec of `POST /api/v1/validate` shares: the validator's token, JSON bodies. */
+  private validateSpec(
+    name: string,
+    seconds: number,
+  ): Pick<LoadSpec, 'name' | 'url' | 'path' | 'method' | 'headers' | 'seconds'> {
     return {
       name,
       url: this.url,
@@ -267,6 +270,13 @@ export class HotpPeople {
       method: 'POST',
       headers: { authorization: `Bearer ${this.validatorToken}`, 'content-type': 'application/json' },
       seconds,
+    };
+  }
+
+  /** The load spec of the accept path: each request a fresh, right code of a person not in flight. */
+  acceptSpec(name: string, seconds: number): LoadSpec {
+    return {
+      ...this.validateSpec(name, seconds),
       expectStatus: 200,
       goodOutcome: 'accept',
       next: () => {
@@ -331,12 +341,7 @@ export class HotpPeople {
     );
     let k = 0;
     return {
-      name,
-      url: this.url,
-      path: '/api/v1/validate',
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.validatorToken}`, 'content-type': 'application/json' },
-      seconds,
+      ...this.validateSpec(name, seconds),
       expectStatus: 429,
       goodOutcome: 'throttled',
       next: () => ({ body: bodies[k++ % n]!, tag: undefined }),

@@ -2,33 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from './evaluate.js';
 import { explain } from './explain.js';
 import { builtInRules, type Policy, type PolicyException, type Rules } from './policy-model.js';
+import { testPolicy as policy } from './policy.test-support.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const DAY = 24 * 60 * 60 * 1000;
 const baseline = builtInRules({ enrolmentGraceDays: 14 });
-
-function policy(
-  name: string,
-  kind: Policy['targetKind'],
-  target: string | null,
-  rules: Rules,
-  extra: Partial<Policy> = {},
-): Policy {
-  return {
-    id: `p-${name}`,
-    name,
-    targetKind: kind,
-    target,
-    rules,
-    priority: 0,
-    override: false,
-    enabled: true,
-    version: 1,
-    createdAt: '',
-    updatedAt: '',
-    ...extra,
-  };
-}
 
 function exception(id: string, waives: Rules, extra: Partial<PolicyException> = {}): PolicyException {
   return {

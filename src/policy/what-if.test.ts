@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { listTypes } from '../authenticators/registry.js';
-import { builtInRules, type Policy } from './policy-model.js';
+import { builtInRules } from './policy-model.js';
+import { testPolicy } from './policy.test-support.js';
 import { type CoveragePerson, coverage } from './what-if.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12);
 const describeType = (t: string) => listTypes().find((x) => x.kind === t)?.describe;
-
-const policy = (
-  name: string,
-  target: string,
-  rules: Policy['rules'],
-  kind: Policy['targetKind'] = 'group',
-): Policy => ({
-  id: name,
-  name,
-  targetKind: kind,
-  target,
-  rules,
-  priority: 0,
-  override: false,
-  enabled: true,
-  version: 1,
-  createdAt: '',
-  updatedAt: '',
-});
 
 /**
  * A hand-built organisation of five people and two applications:
@@ -60,8 +42,8 @@ describe('what-if coverage', () => {
         { clientId: 'payroll', name: 'Payroll' },
       ],
       policies: [
-        policy('admins', 'admins', { aal: 3 }),
-        policy('payroll', 'payroll', { allowedTypes: ['webauthn'] }, 'client'),
+        testPolicy('admins', 'group', 'admins', { aal: 3 }),
+        testPolicy('payroll', 'client', 'payroll', { allowedTypes: ['webauthn'] }),
       ],
       exceptions: [],
       now: NOW,
@@ -94,7 +76,7 @@ describe('what-if coverage', () => {
     const report = coverage({
       people: people.slice(0, 2),
       applications: [{ clientId: 'wiki', name: 'Wiki' }],
-      policies: [policy('admins', 'admins', { aal: 3 })],
+      policies: [testPolicy('admins', 'group', 'admins', { aal: 3 })],
       exceptions: [
         {
           id: 'x',

@@ -35,34 +35,29 @@ const MIN_DIGITS = 6;
 const MAX_DIGITS = 8;
 
 // Entities are never expanded (no DTD); the five predefined ones and character references are
-// decoded by `decodeXmlText` for the strings we keep.
-const parser = new XMLParser({
-  removeNSPrefix: true,
+// decoded by `decodeXmlText` for the strings we keep. Values stay text; declarations and
+// processing instructions are dropped. Both parsers below share these.
+const SAFE = {
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   processEntities: false,
   htmlEntities: false,
   parseTagValue: false,
   parseAttributeValue: false,
-  trimValues: true,
-  alwaysCreateTextNode: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
+} as const;
+
+const parser = new XMLParser({
+  ...SAFE,
+  removeNSPrefix: true,
+  trimValues: true,
+  alwaysCreateTextNode: true,
   isArray: (_name, _jpath, _isLeaf, isAttribute) => !isAttribute,
 });
 
 // Second, shallow pass that keeps prefixes and xmlns attributes: only to check the root namespace.
-const rootParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  stopNodes: ['*.*'],
-});
+const rootParser = new XMLParser({ ...SAFE, stopNodes: ['*.*'] });
 
 type XmlNode = Record<string, unknown>;
 
