@@ -8,6 +8,7 @@ import {
   expectScimError,
   filter,
   type Json,
+  PORTCULLIS,
   patchOp,
   scimClient,
   USER_SCHEMA,
@@ -425,9 +426,10 @@ describe.each(DIALECTS)('SCIM Users on %s', (dialect) => {
     expect(types.Resources.map((r: Json) => r.endpoint)).toEqual(['/Users', '/Groups']);
     expect((await scim('GET', '/ResourceTypes/User')).json().schemaExtensions).toEqual([
       { schema: ENTERPRISE, required: false },
+      { schema: PORTCULLIS, required: false },
     ]);
     const schemas = (await scim('GET', '/Schemas')).json();
-    expect(schemas.totalResults).toBe(3);
+    expect(schemas.totalResults).toBe(4);
     const userSchema = (await scim('GET', `/Schemas/${USER_SCHEMA}`)).json();
     const userName = userSchema.attributes.find((a: Json) => a.name === 'userName');
     expect(userName).toMatchObject({ required: true, caseExact: false, uniqueness: 'server' });

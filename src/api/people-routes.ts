@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { newPersonSchema, PERSON_STATUSES } from '../identity/person.js';
+import { newPersonSchema, PERSON_STATUSES, personUpdateSchema } from '../identity/person.js';
 import type { Services } from '../services.js';
 import { tokenActor } from '../tokens/token-service.js';
 
@@ -33,6 +33,12 @@ export async function peopleRoutes(app: FastifyInstance, services: Services): Pr
 
   app.get('/users/:id', { config: { roles: readers } }, async (request) => {
     return services.identity.get(idParams.parse(request.params).id);
+  });
+
+  app.patch('/users/:id', { config: { roles: ['admin'] } }, async (request) => {
+    const { id } = idParams.parse(request.params);
+    const body = personUpdateSchema.parse(request.body);
+    return services.identity.update(tokenActor(request.principal!, request.ip), id, body);
   });
 
   app.post('/users/:id/status', { config: { roles: ['admin'] } }, async (request) => {

@@ -7,9 +7,27 @@ import type { LifecycleEvents } from '../lifecycle/lifecycle-events.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { groupsRepo } from '../store/repos/groups.js';
+import { inventoryRepo } from '../store/repos/inventory.js';
 import { usersRepo } from '../store/repos/users.js';
-import type { UserRow } from '../store/schema.js';
-import { canMoveTo, type NewPerson, type PersonStatus, type PersonView, toPersonView } from './person.js';
+import type { UserRow, UserUpdate } from '../store/schema.js';
+import {
+  canMoveTo,
+  type NewPerson,
+  type PersonStatus,
+  type PersonUpdate,
+  type PersonView,
+  toPersonView,
+} from './person.js';
+
+/** The column each changeable attribute of PersonUpdate writes. */
+const COLUMNS = {
+  username: 'username',
+  email: 'email',
+  displayName: 'display_name',
+  externalId: 'external_id',
+  startDate: 'start_date',
+  managerId: 'manager_id',
+} as const satisfies Record<keyof PersonUpdate, keyof UserRow>;
 
 /** People and groups: create, read, change status. Every write is one transaction with its audit event. */
 export class IdentityService {
@@ -68,6 +86,57 @@ export class IdentityService {
       group = (await groupsRepo.byName(trx, name))!;
     }
     await groupsRepo.addMember(trx, group.id, userId);
+  }
+
+  /**
+   * Changes a person's attributes (those given; null clears). Nothing changes on any error:
+   * NOT_FOUND, CONFLICT for a username or externalId someone else has, VALIDATION_FAILED for a
+   * manager who is not an active person (or the person themself). A changed start date moves
+   * the open requirements' deadlines and reminders and the manager's day-one pass.
+   */
+  async update(actor: Actor, id: string, input: PersonUpdate): Promise<PersonView> {
+    return this.ctx.store.transaction(async (trx) => {
+      const row = await usersRepo.byId(trx, id);
+      if (!row) throw new AppError('NOT_FOUND', `no person with id ${id}`);
+      const changes = (Object.keys(COLUMNS) as (keyof PersonUpdate)[]).filter(
+        (k) => input[k] !== undefined && (input[k] ?? null) !== row[COLUMNS[k]],
+      );
+      const update: UserUpdate = Object.fromEntries(changes.map((k) => [COLUMNS[k], input[k] ?? null]));
+      if (input.username !== undefined && changes.includes('username')) {
+        const holder = await usersRepo.byUsername(trx, input.username);
+        if (holder && holder.id !== id)
+          throw new AppError('CONFLICT', `username ${input.username} is already taken`);
+        update.username_lower = input.username.toLowerCase();
+      }
+      if (input.externalId && changes.includes('externalId')) {
+        const holder = await usersRepo.byExternalId(trx, input.externalId);
+        if (holder && holder.id !== id)
+          throw new AppError('CONFLICT', `externalId ${input.externalId} is already taken`);
+      }
+      if (input.managerId && changes.includes('managerId')) {
+        if (input.managerId === id)
+          throw new AppError('VALIDATION_FAILED', 'a person cannot be their own manager');
+        if ((await usersRepo.byId(trx, input.managerId))?.status !== 'active') {
+          throw new AppError('VALIDATION_FAILED', `managerId ${input.managerId} is not an active person`);
+        }
+      }
+      if (changes.length > 0) {
+        try {
+          await usersRepo.update(trx, id, { ...update, updated_at: this.ctx.clock.now() });
+        } catch (err) {
+          // A concurrent change took the username or externalId first (the unique index).
+          if (!inventoryRepo.isUniqueViolation(err)) throw err;
+          throw new AppError('CONFLICT', 'username or externalId already exists', { cause: String(err) });
+        }
+        await this.ctx.audit.append(trx, actor, {
+          action: 'person.updated',
+          subject: id,
+          details: { changed: changes, source: 'api' },
+        });
+        if (changes.includes('startDate')) await this.lifecycle.onStartDateChanged(trx, actor, id);
+      }
+      return toPersonView((await usersRepo.byId(trx, id))!, await groupsRepo.namesOf(trx, id));
+    });
   }
 
   /** One person, or NOT_FOUND. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { UserRow } from '../store/schema.js';
-import { startDateSchema } from './start-date.js';
+import { formatStartDate, startDateSchema } from './start-date.js';
 
 export const PERSON_STATUSES = ['active', 'suspended', 'deprovisioned'] as const;
 export type PersonStatus = (typeof PERSON_STATUSES)[number];
@@ -25,6 +25,10 @@ export interface PersonView {
   displayName: string | null;
   status: PersonStatus;
   externalId: string | null;
+  /** First working day `YYYY-MM-DD`, or null when unknown. */
+  startDate: string | null;
+  /** The id of the person's manager, or null. */
+  managerId: string | null;
   groups: string[];
   createdAt: string;
   updatedAt: string;
@@ -39,6 +43,8 @@ export function toPersonView(row: UserRow, groups: string[]): PersonView {
     displayName: row.display_name,
     status: row.status,
     externalId: row.external_id,
+    startDate: row.start_date === null ? null : formatStartDate(row.start_date),
+    managerId: row.manager_id,
     groups,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
@@ -66,3 +72,20 @@ export const newPersonSchema = z.strictObject({
   managerId: z.string().min(1).max(64).nullish(),
 });
 export type NewPerson = z.infer<typeof newPersonSchema>;
+
+/**
+ * A change to a person (`PATCH /api/v1/users/{id}`): a key given sets the value, null clears it,
+ * a key left out keeps it. Groups change through SCIM Groups or `import users` (the mover);
+ * the password through its own route; the status through `/status` (the leaver).
+ */
+export const personUpdateSchema = z
+  .strictObject({
+    username: usernameSchema.optional(),
+    email: newPersonSchema.shape.email,
+    displayName: newPersonSchema.shape.displayName,
+    externalId: newPersonSchema.shape.externalId,
+    startDate: startDateSchema,
+    managerId: newPersonSchema.shape.managerId,
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one attribute to change' });
+export type PersonUpdate = z.infer<typeof personUpdateSchema>;

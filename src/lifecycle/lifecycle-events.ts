@@ -10,7 +10,8 @@ import { type Decision, evaluateRules, moverStillApplies } from './evaluate-rule
 import { satisfyingFactor } from './factor-fit.js';
 import type { Addressee } from './notices.js';
 import { type EngineDeps, type Opening, openRequirements, timingsOf } from './open-requirements.js';
-import { covers } from './requirement-row.js';
+import { rescheduleForStartDate } from './reschedule.js';
+import { countsFromFor, covers } from './requirement-row.js';
 import type { Rule } from './rule.js';
 import { loadRules } from './rule-service.js';
 import { planStartPass, type StartFacts, type StartPassPlan, startPassJob } from './start-pass.js';
@@ -80,7 +81,13 @@ export class LifecycleEvents {
         pass && 'runAt' in pass
           ? `deferred: a Temporary Access Pass to the manager ${pass.daysBefore} days before the start date`
           : undefined;
-      openings.push({ person: j.person, plan: d.requirement, factors: [], deferNotice });
+      openings.push({
+        person: j.person,
+        plan: d.requirement,
+        factors: [],
+        deferNotice,
+        startDate: j.start?.startDate ?? null,
+      });
     }
     const rows = await openRequirements(trx, this.deps, actor, openings);
     await this.scheduleStartPasses(trx, actor, rows, passes);
@@ -105,7 +112,7 @@ export class LifecycleEvents {
         });
         continue;
       }
-      await this.deps.jobs.enqueue(trx, startPassJob(row.id, row.user_id, plan.runAt));
+      await this.deps.jobs.enqueue(trx, startPassJob(row.id, row.user_id, plan.runAt, plan.daysBefore));
       audit.push({
         action: 'lifecycle.start_pass_scheduled',
         subject: row.user_id,
@@ -113,6 +120,11 @@ export class LifecycleEvents {
       });
     }
     if (audit.length > 0) await this.deps.ctx.audit.append(trx, actor, ...audit);
+  }
+
+  /** A person's start date changed: deadlines, reminders and the day-one pass move (reschedule.ts). */
+  onStartDateChanged(trx: Db, actor: Actor, userId: string): Promise<void> {
+    return rescheduleForStartDate(trx, this.deps, actor, userId);
   }
 
   /**
@@ -150,10 +162,10 @@ export class LifecycleEvents {
     await this.bindToken(trx, actor, userId, d);
     if (!d.requirement) return;
     const plan = { ...d.requirement, ...(await timingsOf(trx, this.deps, [userId])).get(userId)! };
-    if (open.some((r) => covers(r, plan, now))) return;
+    if (open.some((r) => covers(r, plan, countsFromFor(person.start_date, now)))) return;
     const factors = await authenticatorsRepo.forUser(trx, userId);
     if (satisfyingFactor(factors, plan)) return;
-    await openRequirements(trx, this.deps, actor, [{ person, plan, factors }]);
+    await openRequirements(trx, this.deps, actor, [{ person, plan, factors, startDate: person.start_date }]);
   }
 
   /** One group's members or name changed: a groups change for everyone it touches. */

@@ -11,7 +11,7 @@ import type { RequirementPlan } from './evaluate-rules.js';
 import { type FactorFacts, factorsThatNoLongerCount, holdsSecondFactor } from './factor-fit.js';
 import { type Addressee, composeNotice, type Notice } from './notices.js';
 import { type EnrolmentTiming, timingOf } from './policy-timing.js';
-import { requirementRow } from './requirement-row.js';
+import { countsFromFor, requirementRow } from './requirement-row.js';
 import { sweepJob } from './sweep-schedule.js';
 
 /** What the engine needs besides the context: mail to send and jobs to schedule. */
@@ -30,6 +30,8 @@ export interface Opening {
   factors: readonly FactorFacts[];
   /** No first notice now: another step delivers it (a day-one pass to the manager); the audit says which. */
   deferNotice?: string;
+  /** The person's start date: while it is ahead, the grace period starts on it, not now. */
+  startDate?: number | null;
 }
 
 /**
@@ -48,7 +50,12 @@ export async function openRequirements(
   const now = deps.ctx.clock.now();
   const timings = await timingsOf(trx, deps, [...new Set(openings.map((o) => o.person.id))]);
   const rows = openings.map((o) =>
-    requirementRow(o.person.id, { ...o.plan, ...timings.get(o.person.id)! }, now),
+    requirementRow(
+      o.person.id,
+      { ...o.plan, ...timings.get(o.person.id)! },
+      now,
+      countsFromFor(o.startDate ?? null, now),
+    ),
   );
   await enrolmentRequirementsRepo.insertMany(trx, rows);
   const notices: Notice[] = [];
@@ -69,6 +76,7 @@ export async function openRequirements(
         requiredTypes: o.plan.requiredTypes,
         phishingResistant: o.plan.phishingResistant,
         deadline: new Date(row.deadline).toISOString(),
+        countsFrom: new Date(row.counts_from).toISOString(),
         reminderDays: JSON.parse(row.reminder_days),
         timingFrom: timings.get(o.person.id)!.decidedBy,
         rules: o.plan.ruleIds,

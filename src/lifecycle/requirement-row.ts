@@ -4,10 +4,26 @@ import type { Acceptance } from './factor-fit.js';
 import type { TimedPlan } from './policy-timing.js';
 import { DAY_MS, nextActionAt } from './schedule.js';
 
-/** A new, open requirement row for a plan: the deadline and the schedule are fixed now. */
-export function requirementRow(userId: string, plan: TimedPlan, now: number): EnrolmentRequirementRow {
-  const deadline = now + plan.graceDays * DAY_MS;
-  const escalateAt = plan.escalateAfterDays === null ? null : now + plan.escalateAfterDays * DAY_MS;
+/**
+ * When a grace period opened at `now` starts: on the person's start date while that is still
+ * ahead (nobody is chased before day one), else at once. Pure.
+ */
+export function countsFromFor(startDate: number | null, now: number): number {
+  return startDate !== null && startDate > now ? startDate : now;
+}
+
+/**
+ * A new, open requirement row for a plan: the deadline and the schedule are fixed now, counted
+ * from `countsFrom` (countsFromFor).
+ */
+export function requirementRow(
+  userId: string,
+  plan: TimedPlan,
+  now: number,
+  countsFrom = now,
+): EnrolmentRequirementRow {
+  const deadline = countsFrom + plan.graceDays * DAY_MS;
+  const escalateAt = plan.escalateAfterDays === null ? null : countsFrom + plan.escalateAfterDays * DAY_MS;
   return {
     id: newId(),
     user_id: userId,
@@ -16,6 +32,7 @@ export function requirementRow(userId: string, plan: TimedPlan, now: number): En
     phishing_resistant: plan.phishingResistant ? 1 : 0,
     deadline,
     created_at: now,
+    counts_from: countsFrom,
     met_at: null,
     met_by_authenticator_id: null,
     escalated_at: null,
@@ -26,7 +43,7 @@ export function requirementRow(userId: string, plan: TimedPlan, now: number): En
     reminder_days: JSON.stringify(plan.reminderDays),
     escalate_at: escalateAt,
     next_action_at: nextActionAt({
-      createdAt: now,
+      countsFrom,
       deadline,
       reminderDays: plan.reminderDays,
       remindersSent: 0,
@@ -51,11 +68,50 @@ export function acceptanceOf(
  * Whether an open requirement already asks for at least as much, as soon: then a new one would
  * only repeat it (a mover into a second privileged group).
  */
-export function covers(open: EnrolmentRequirementRow, plan: TimedPlan, now: number): boolean {
+export function covers(open: EnrolmentRequirementRow, plan: TimedPlan, countsFrom: number): boolean {
   const a = acceptanceOf(open);
   return (
     (a.phishingResistant || !plan.phishingResistant) &&
     a.requiredTypes.every((t) => (plan.requiredTypes as string[]).includes(t)) &&
-    open.deadline <= now + plan.graceDays * DAY_MS
+    open.deadline <= countsFrom + plan.graceDays * DAY_MS
   );
+}
+
+/** What moving an open requirement's grace period to start at `countsFrom` writes. */
+export interface Rescheduled {
+  counts_from: number;
+  deadline: number;
+  escalate_at: number | null;
+  next_action_at: number | null;
+}
+
+/**
+ * An open requirement's schedule moved to start at `countsFrom` (a changed start date): the
+ * deadline, the reminder days and a pending escalation keep their distance from it; reminders
+ * already sent stay sent, an escalation already made stays made. Pure.
+ */
+export function rescheduled(
+  row: Pick<
+    EnrolmentRequirementRow,
+    'counts_from' | 'deadline' | 'escalate_at' | 'escalated_at' | 'reminder_days' | 'reminders_sent'
+  >,
+  countsFrom: number,
+): Rescheduled {
+  const shift = countsFrom - row.counts_from;
+  const deadline = row.deadline + shift;
+  const escalateAt =
+    row.escalate_at === null || row.escalated_at !== null ? row.escalate_at : row.escalate_at + shift;
+  return {
+    counts_from: countsFrom,
+    deadline,
+    escalate_at: escalateAt,
+    next_action_at: nextActionAt({
+      countsFrom,
+      deadline,
+      reminderDays: JSON.parse(row.reminder_days) as number[],
+      remindersSent: row.reminders_sent,
+      escalateAt,
+      escalatedAt: row.escalated_at,
+    }),
+  };
 }

@@ -13,6 +13,8 @@ export interface RequirementView {
   phishingResistant: boolean;
   deadline: string;
   createdAt: string;
+  /** When the grace period started: the start date when it was ahead at opening, else createdAt. */
+  countsFrom: string;
   metAt: string | null;
   metByAuthenticatorId: string | null;
   /** met_at - created_at: the friction figure. */
@@ -45,6 +47,7 @@ export function toRequirementView(row: EnrolmentRequirementRow, now: number): Re
     phishingResistant: a.phishingResistant,
     deadline: new Date(row.deadline).toISOString(),
     createdAt: new Date(row.created_at).toISOString(),
+    countsFrom: new Date(row.counts_from).toISOString(),
     metAt: iso(row.met_at),
     metByAuthenticatorId: row.met_by_authenticator_id,
     timeToEnrolSeconds: row.met_at === null ? null : Math.round((row.met_at - row.created_at) / 1000),

@@ -4,7 +4,7 @@ import { DAY_MS, nextActionAt, type RequirementTiming, sweepStep } from './sched
 
 const T0 = Date.UTC(2026, 10, 28, 12);
 const timing = (over: Partial<RequirementTiming> = {}): RequirementTiming => ({
-  createdAt: T0,
+  countsFrom: T0,
   deadline: T0 + 14 * DAY_MS,
   reminderDays: [1, 3, 6],
   remindersSent: 0,

@@ -1,9 +1,13 @@
-/** One day in ms: reminder and escalation days count from the moment a requirement opened. */
+/**
+ * One day in ms: reminder and escalation days count from the moment a requirement's grace period
+ * started (its opening, or the person's start date when that was still ahead).
+ */
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The timing of an open requirement, as its row keeps it. */
 export interface RequirementTiming {
-  createdAt: number;
+  /** When the grace period started (`counts_from`). */
+  countsFrom: number;
   deadline: number;
   reminderDays: readonly number[];
   remindersSent: number;
@@ -24,8 +28,8 @@ export interface SweepStep {
 }
 
 /** Reminder times that fall before the deadline, in order. */
-function reminderTimes(t: Pick<RequirementTiming, 'createdAt' | 'deadline' | 'reminderDays'>): number[] {
-  return t.reminderDays.map((d) => t.createdAt + d * DAY_MS).filter((at) => at < t.deadline);
+function reminderTimes(t: Pick<RequirementTiming, 'countsFrom' | 'deadline' | 'reminderDays'>): number[] {
+  return t.reminderDays.map((d) => t.countsFrom + d * DAY_MS).filter((at) => at < t.deadline);
 }
 
 /** When the next reminder or escalation is due after `remindersSent` reminders, or null. */

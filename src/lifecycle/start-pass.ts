@@ -43,23 +43,48 @@ export function planStartPass(d: Decision, facts: StartFacts, now: number): Star
   if (facts.startDate <= now) return { fallback: 'the start date has passed' };
   if (facts.managerId === null) return { fallback: 'the person has no manager' };
   return {
-    runAt: Math.max(now, facts.startDate - ask.daysBefore * DAY_MS),
+    runAt: startPassRunAt(facts.startDate, ask.daysBefore, now),
     ruleId: ask.ruleId,
     daysBefore: ask.daysBefore,
   };
 }
 
+/**
+ * When the manager gets the pass: `daysBefore` days before the start date, or now when that
+ * is past; now also when the start date has passed or is gone (the job then sends the
+ * invitation instead). Pure.
+ */
+export function startPassRunAt(startDate: number | null, daysBefore: number, now: number): number {
+  return startDate === null || startDate <= now ? now : Math.max(now, startDate - daysBefore * DAY_MS);
+}
+
 /** The durable job (run_at = the day the manager gets the pass); one per requirement. */
-export function startPassJob(requirementId: string, userId: string, runAt: number): JobSpec {
+export function startPassJob(
+  requirementId: string,
+  userId: string,
+  runAt: number,
+  daysBefore: number,
+): JobSpec {
   return {
     kind: JOINER_START_PASS,
-    payload: { requirementId, userId },
+    // daysBefore: a changed start date moves the job by the rule it was planned with.
+    payload: { requirementId, userId, daysBefore },
     idempotencyKey: `${JOINER_START_PASS}:${requirementId}`,
     runAt,
   };
 }
 
-const payloadSchema = z.object({ requirementId: z.string().min(1), userId: z.string().min(1) });
+const payloadSchema = z.object({
+  requirementId: z.string().min(1),
+  userId: z.string().min(1),
+  daysBefore: z.number().int().min(0).optional(),
+});
+
+/** The `daysBefore` a start-pass job was planned with (jobs queued before it was kept: undefined). */
+export function startPassDaysBefore(payload: unknown): number | undefined {
+  const parsed = payloadSchema.safeParse(payload);
+  return parsed.success ? parsed.data.daysBefore : undefined;
+}
 
 /** Thrown inside the transaction when another run delivered first: roll back, nothing to do. */
 class AlreadyDelivered extends Error {}

@@ -85,7 +85,7 @@ export class LifecycleSweep {
     }
     const s = sweepStep(
       {
-        createdAt: req.created_at,
+        countsFrom: req.counts_from,
         deadline: req.deadline,
         reminderDays: JSON.parse(req.reminder_days) as number[],
         remindersSent: req.reminders_sent,

@@ -1,5 +1,6 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { CompareOp, CompValue } from './filter-parser.js';
+import { parseStartDate } from '../identity/start-date.js';
 import { scimError } from './scim-errors.js';
 
 /**
@@ -11,6 +12,8 @@ import { scimError } from './scim-errors.js';
 export type FieldSql =
   | { type: 'string'; expr: Expression<unknown>; caseExact: boolean; lowered?: boolean }
   | { type: 'dateTime'; expr: Expression<unknown> }
+  /** A calendar date kept as midnight UTC in ms (a start date); compared with `YYYY-MM-DD`. */
+  | { type: 'date'; expr: Expression<unknown> }
   | { type: 'boolean'; present: Expression<SqlBool>; truth: Expression<SqlBool> };
 
 export const TRUE: RawBuilder<SqlBool> = sql<SqlBool>`1 = 1`;
@@ -21,7 +24,7 @@ const bad = (label: string, why: string) => scimError('invalidFilter', `${label}
 /** `attr pr`: a value is there (a string must also be non-empty, RFC 7644 §3.4.2.2). */
 export function presentSql(f: FieldSql): RawBuilder<SqlBool> {
   if (f.type === 'boolean') return sql<SqlBool>`(${f.present})`;
-  if (f.type === 'dateTime') return sql<SqlBool>`(${f.expr} is not null)`;
+  if (f.type === 'dateTime' || f.type === 'date') return sql<SqlBool>`(${f.expr} is not null)`;
   return sql<SqlBool>`(${f.expr} is not null and ${f.expr} <> '')`;
 }
 
@@ -44,7 +47,8 @@ export function compareSql(f: FieldSql, op: CompareOp, value: CompValue, label: 
     return sql<SqlBool>`(${f.present} and ${wanted})`;
   }
   if (typeof value !== 'string') throw bad(label, 'compares with a string only');
-  if (f.type === 'dateTime') return dateSql(f.expr, op, value, label);
+  if (f.type === 'dateTime') return dateSql(f.expr, op, dateTimeMs(value), label);
+  if (f.type === 'date') return dateSql(f.expr, op, parseStartDate(value), label, 'a full-date YYYY-MM-DD');
   const lhs = f.lowered || f.caseExact ? sql`${f.expr}` : sql`lower(${f.expr})`;
   const param = sql`cast(${f.lowered ? value.toLowerCase() : value} as text)`;
   const rhs = f.lowered || f.caseExact ? param : sql`lower(${param})`;
@@ -85,11 +89,21 @@ const SQL_OPS: Record<'eq' | 'gt' | 'ge' | 'lt' | 'le', string> = {
   le: '<=',
 };
 
-function dateSql(col: Expression<unknown>, op: CompareOp, value: string, label: string): RawBuilder<SqlBool> {
+/** An ISO 8601 date-time as ms, or undefined. */
+function dateTimeMs(value: string): number | undefined {
   const ms = Date.parse(value);
-  if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(value))
-    throw bad(label, 'expects an ISO 8601 date-time');
-  if (op === 'co' || op === 'sw' || op === 'ew') throw bad(label, `a date-time does not support ${op}`);
+  return Number.isFinite(ms) && /^\d{4}-\d{2}-\d{2}T/.test(value) ? ms : undefined;
+}
+
+function dateSql(
+  col: Expression<unknown>,
+  op: CompareOp,
+  ms: number | undefined,
+  label: string,
+  expects = 'an ISO 8601 date-time',
+): RawBuilder<SqlBool> {
+  if (ms === undefined) throw bad(label, `expects ${expects}`);
+  if (op === 'co' || op === 'sw' || op === 'ew') throw bad(label, `a date does not support ${op}`);
   if (op === 'ne') return sql<SqlBool>`(${col} is null or ${col} <> ${ms})`;
   return sql<SqlBool>`(${col} is not null and ${col} ${sql.raw(SQL_OPS[op])} ${ms})`;
 }

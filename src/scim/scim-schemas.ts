@@ -4,6 +4,8 @@
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+/** Portcullis's own User extension: what no standard schema has (RFC 7643 §3.3). */
+export const PORTCULLIS_SCHEMA = 'urn:ietf:params:scim:schemas:extension:portcullis:2.0:User';
 
 export type AttrType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex';
 
@@ -178,6 +180,24 @@ const ENTERPRISE: SchemaDef = {
   ignored: ['costCenter', 'organization', 'division'],
 };
 
+/**
+ * The start date: neither the core nor the enterprise schema has one. A full-date (RFC 3339
+ * `YYYY-MM-DD`; SCIM has no date type, so it is a string); a date-time at midnight UTC is taken
+ * as its date. It drives the joiner's day-one pass and when the grace period starts.
+ */
+const PORTCULLIS: SchemaDef = {
+  id: PORTCULLIS_SCHEMA,
+  name: 'PortcullisUser',
+  description: 'Portcullis User',
+  attributes: [
+    attr(
+      'startDate',
+      "The person's first working day, a full-date YYYY-MM-DD. Enrolment deadlines and reminders count from it while it is ahead.",
+    ),
+  ],
+  ignored: [],
+};
+
 const GROUP: SchemaDef = {
   id: GROUP_SCHEMA,
   name: 'Group',
@@ -206,7 +226,7 @@ export const USER_RESOURCE: ResourceTypeDef = {
   endpoint: '/Users',
   description: 'User Account',
   core: USER,
-  extensions: [ENTERPRISE],
+  extensions: [ENTERPRISE, PORTCULLIS],
   common: COMMON,
 };
 

@@ -42,6 +42,7 @@ const FIELDS: readonly (keyof UserFields)[] = [
   'employee_number',
   'department',
   'manager_id',
+  'start_date',
 ];
 
 /**
@@ -188,6 +189,9 @@ export class ScimUsers implements ResourceOps {
     }
     if (input.active === false && row.status !== 'deprovisioned')
       await deactivate(trx, this.ctx, row.id, actor, 'scim');
+    // Deadlines, reminders and the manager's day-one pass move with the start date.
+    else if (changed.includes('start_date') && !reactivate)
+      await this.lifecycle.onStartDateChanged(trx, actor, row.id);
     // A rehire joins afresh: the leaver revoked every factor.
     if (reactivate) await this.lifecycle.onJoined(trx, actor, row.id);
     return this.stored(trx, (await usersRepo.byId(trx, row.id))!);

@@ -1,7 +1,7 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import { type FieldSql, TRUE } from './field-sql.js';
 import type { SqlMap } from './filter-to-sql.js';
-import { ENTERPRISE_SCHEMA, GROUP_RESOURCE, USER_RESOURCE } from './scim-schemas.js';
+import { ENTERPRISE_SCHEMA, GROUP_RESOURCE, PORTCULLIS_SCHEMA, USER_RESOURCE } from './scim-schemas.js';
 
 const text = (column: string, caseExact = false): FieldSql => ({
   type: 'string',
@@ -33,6 +33,7 @@ export const USER_SQL: SqlMap = {
     [`${ENTERPRISE_SCHEMA}:employeeNumber`]: text('users.employee_number'),
     [`${ENTERPRISE_SCHEMA}:department`]: text('users.department'),
     [`${ENTERPRISE_SCHEMA}:manager.value`]: text('users.manager_id', true),
+    [`${PORTCULLIS_SCHEMA}:startDate`]: { type: 'date', expr: sql.ref('users.start_date') },
     'meta.created': time(sql.ref('users.created_at')),
     'meta.lastModified': time(sql.ref('users.updated_at')),
   },

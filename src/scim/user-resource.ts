@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { usernameSchema } from '../identity/person.js';
+import { formatStartDate, parseStartDate, START_DATE_FORMAT } from '../identity/start-date.js';
 import type { UserRow } from '../store/schema.js';
 import { etagOf } from './etag.js';
 import type { Doc } from './resource-doc.js';
 import { scimError } from './scim-errors.js';
-import { ENTERPRISE_SCHEMA, USER_SCHEMA } from './scim-schemas.js';
+import { ENTERPRISE_SCHEMA, PORTCULLIS_SCHEMA, USER_SCHEMA } from './scim-schemas.js';
 
 /** Optional text: "" means unset (clients clear attributes that way). */
 const text = (max: number) =>
@@ -16,6 +17,25 @@ const emailSchema = z.strictObject({
   primary: z.boolean().nullish(),
   display: z.string().max(254).nullish(),
 });
+
+/**
+ * The Portcullis `startDate`: a full-date `YYYY-MM-DD`, or a date-time at midnight UTC (how
+ * directories that keep a hire date as a date-time send it), stored as ms; "" clears it.
+ */
+const startDate = z.preprocess(
+  (v) => (v === '' ? null : v),
+  z
+    .string()
+    .transform((s, ctx) => {
+      const ms = parseStartDate(s.replace(/T00:00:00(\.0+)?Z$/, ''));
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `startDate ${START_DATE_FORMAT}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .nullish(),
+);
 
 /** A canonical User document as this server keeps it (see resource-doc.ts for canonical form). */
 const userDocSchema = z.strictObject({
@@ -34,6 +54,7 @@ const userDocSchema = z.strictObject({
       manager: z.strictObject({ value: z.string().min(1).max(64) }).nullish(),
     })
     .nullish(),
+  [PORTCULLIS_SCHEMA]: z.strictObject({ startDate }).nullish(),
 });
 
 /** The columns a User document sets. */
@@ -48,6 +69,7 @@ export interface UserFields {
   employee_number: string | null;
   department: string | null;
   manager_id: string | null;
+  start_date: number | null;
 }
 
 /** What a User document asks for: the columns, and `active`/`password` only when given. */
@@ -82,6 +104,7 @@ export function userFromDoc(doc: Doc): UserInput {
       employee_number: ent?.employeeNumber ?? null,
       department: ent?.department ?? null,
       manager_id: ent?.manager?.value ?? null,
+      start_date: d[PORTCULLIS_SCHEMA]?.startDate ?? null,
     },
     active: d.active ?? undefined,
     password: d.password ?? undefined,
@@ -115,6 +138,9 @@ export function docFromUser(row: UserRow): Doc {
       department: row.department,
       manager: row.manager_id ? { value: row.manager_id } : undefined,
     }),
+    [PORTCULLIS_SCHEMA]: compact({
+      startDate: row.start_date === null ? null : formatStartDate(row.start_date),
+    }),
   })!;
 }
 
@@ -144,8 +170,9 @@ export function renderUser(row: UserRow, x: UserExtras): Doc {
     display: g.name,
     type: 'direct',
   }));
+  const extensions = [ENTERPRISE_SCHEMA, PORTCULLIS_SCHEMA].filter((urn) => doc[urn] !== undefined);
   return {
-    schemas: ent ? [USER_SCHEMA, ENTERPRISE_SCHEMA] : [USER_SCHEMA],
+    schemas: [USER_SCHEMA, ...extensions],
     id: row.id,
     ...doc,
     ...(groups.length > 0 ? { groups } : {}),

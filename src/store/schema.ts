@@ -436,6 +436,11 @@ export interface EnrolmentRequirementsTable {
   phishing_resistant: number;
   deadline: number;
   created_at: number;
+  /**
+   * When the grace period started (migration 0012): the start date when it was ahead at
+   * opening, else created_at. Reminder and escalation days count from it.
+   */
+  counts_from: number;
   /** Time-to-enrol is met_at - created_at. */
   met_at: number | null;
   met_by_authenticator_id: string | null;
@@ -446,7 +451,7 @@ export interface EnrolmentRequirementsTable {
   rule_ids: string;
   /** JSON array: the groups whose entry opened it (for the record; lapsing is re-evaluated from the rules). */
   trigger_groups: string;
-  /** JSON array: reminder days after created_at, fixed when it opened. */
+  /** JSON array: reminder days after counts_from, fixed when it opened. */
   reminder_days: string;
   escalate_at: number | null;
   /** When the sweep next has something to send; null once nothing is left (or met/cancelled). */

@@ -38,6 +38,19 @@ const TARGETS: Target[] = [
     }),
   },
   {
+    label: 'change a person',
+    method: 'PATCH',
+    url: (ids) => `/api/v1/users/${ids.userId}`,
+    role: 'admin',
+    valid: () => ({
+      displayName: 'Fuzzed',
+      email: 'fuzzed@example.org',
+      externalId: 'HR-1',
+      startDate: '2027-01-04',
+      managerId: null,
+    }),
+  },
+  {
     label: "change a person's status",
     method: 'POST',
     url: (ids) => `/api/v1/users/${ids.userId}/status`,
@@ -203,6 +216,6 @@ adminApiProperties('sqlite', TARGETS, RUNS.numRuns);
 // One smoke property on PostgreSQL: its type checks (text vs NUL, integer ranges) differ from SQLite's.
 adminApiProperties(
   'postgres',
-  TARGETS.filter((t) => t.label === 'create a person' || t.label === 'create a policy'),
+  TARGETS.filter((t) => ['create a person', 'change a person', 'create a policy'].includes(t.label)),
   25,
 );

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileValue, RUNS } from '../support/arbitraries.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
-import { ENTERPRISE, filter, PATCH_OP, scimClient, USER_SCHEMA } from '../support/scim.js';
+import { ENTERPRISE, filter, PATCH_OP, PORTCULLIS, scimClient, USER_SCHEMA } from '../support/scim.js';
 import { stateFingerprint } from '../support/state-fingerprint.js';
 
 /** Attribute paths a provisioning client might name, valid and not. */
@@ -25,6 +25,8 @@ const attrPath = fc.oneof(
     'members.value',
     `${ENTERPRISE}:department`,
     `${ENTERPRISE}:manager.value`,
+    `${PORTCULLIS}:startDate`,
+    'startDate',
     'urn:bogus:schema:x',
     'password',
   ),
@@ -40,7 +42,19 @@ const literal = fc.oneof(
   fc.string({ maxLength: 20 }).map((s) => JSON.stringify(s)),
   fc.integer().map(String),
   fc.double({ noNaN: true }).map(String),
-  fc.constantFrom('true', 'false', 'null', '"2026-11-28T12:00:00Z"', '"%"', '"_"', "'x'", '"\\"', '"a'),
+  fc.constantFrom(
+    'true',
+    'false',
+    'null',
+    '"2026-11-28T12:00:00Z"',
+    '"2026-12-08"',
+    '"2026-02-30"',
+    '"%"',
+    '"_"',
+    "'x'",
+    '"\\"',
+    '"a',
+  ),
 );
 
 const comparison = fc.oneof(
@@ -93,6 +107,10 @@ const patchValue = fc.oneof(
     [{ value: 'someone@example.org', type: 'work', primary: true }],
     [{ value: 'no-such-id' }],
     { [`${ENTERPRISE}:department`]: 'Ops' },
+    { [PORTCULLIS]: { startDate: '2027-01-04' } },
+    { [PORTCULLIS]: { startDate: '2027-02-29' } },
+    '2026-12-08',
+    '2026-12-08T00:00:00Z',
     { name: { familyName: 'X' } },
   ),
 );

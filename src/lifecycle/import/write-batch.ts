@@ -150,7 +150,7 @@ export async function writeBatch(
   };
 }
 
-/** The batch's lifecycle events: joiners (one multi-row pass), then movers one by one. */
+/** The batch's lifecycle events: joiners (one multi-row pass), then movers and changed start dates one by one. */
 async function lifecycle(
   trx: Db,
   deps: { events: LifecycleEvents },
@@ -180,6 +180,10 @@ async function lifecycle(
     const removed = new Set(e.groupsRemoved.map(lower));
     const after = [...e.existing.groups.filter((g) => !removed.has(lower(g))), ...e.groupsAdded];
     await deps.events.onGroupsChanged(trx, actor, e.id, e.existing.groups, after, movers);
+  }
+  for (const e of batch) {
+    if (e.existing && e.changes.some((c) => c.field === 'start_date'))
+      await deps.events.onStartDateChanged(trx, actor, e.id);
   }
   return opened;
 }

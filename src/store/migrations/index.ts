@@ -10,6 +10,7 @@ import { migration0008 } from './0008-recovery.js';
 import { migration0009 } from './0009-console-roles.js';
 import { migration0010 } from './0010-start-date.js';
 import { migration0011 } from './0011-metrics-aggregates.js';
+import { migration0012 } from './0012-requirement-counts-from.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-console-roles': migration0009,
   '0010-start-date': migration0010,
   '0011-metrics-aggregates': migration0011,
+  '0012-requirement-counts-from': migration0012,
 };
 
 /** Kysely's provider over the compiled-in list (no file scanning, so `dist/` is enough). */

@@ -38,6 +38,17 @@ export const enrolmentInvitationsRepo = {
     return Number(r.numUpdatedRows) === 1;
   },
 
+  /** Unused links of a requirement expire at its (moved) deadline; returns how many. */
+  async expireAt(db: Db, requirementId: string, expiresAt: number): Promise<number> {
+    const r = await db
+      .updateTable('enrolment_invitations')
+      .set({ expires_at: expiresAt })
+      .where('requirement_id', '=', requirementId)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
   /** Uses the link up: true for exactly one caller, ever. */
   async consume(db: Db, id: string, now: number): Promise<boolean> {
     const r = await db

@@ -158,6 +158,28 @@ export const enrolmentRequirementsRepo = {
     return Number(r.numUpdatedRows) === 1;
   },
 
+  /**
+   * Moves an open requirement's schedule (a changed start date), only if no sweep step or
+   * other change touched it since `read` was read (compare-and-set); false otherwise.
+   */
+  async reschedule(
+    db: Db,
+    read: Pick<EnrolmentRequirementRow, 'id' | 'next_action_at' | 'counts_from' | 'reminders_sent'>,
+    w: Pick<EnrolmentRequirementRow, 'counts_from' | 'deadline' | 'escalate_at' | 'next_action_at'>,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('enrolment_requirements')
+      .set(w)
+      .where('id', '=', read.id)
+      .where('next_action_at', read.next_action_at === null ? 'is' : '=', read.next_action_at)
+      .where('counts_from', '=', read.counts_from)
+      .where('reminders_sent', '=', read.reminders_sent)
+      .where('met_at', 'is', null)
+      .where('cancelled_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
   /** The earliest deadline among a person's open requirements, or undefined. */
   async earliestOpenDeadline(db: Db, userId: string): Promise<number | undefined> {
     const row = await db

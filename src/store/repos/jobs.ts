@@ -58,6 +58,20 @@ export const jobsRepo = {
     return db.selectFrom('jobs').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
   },
 
+  /**
+   * Moves a job that has not started yet to run at `runAt` (a changed start date); false when
+   * there is no such job or a worker has already claimed it.
+   */
+  async rescheduleQueued(db: Db, idempotencyKey: string, runAt: number, now: number): Promise<boolean> {
+    const r = await db
+      .updateTable('jobs')
+      .set({ run_at: runAt, updated_at: now })
+      .where('idempotency_key', '=', idempotencyKey)
+      .where('state', '=', 'queued')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
   /** Newest first, optionally one state and one kind. */
   list(db: Db, opts: { state?: JobsTable['state']; kind?: string; limit: number }): Promise<JobRow[]> {
     let q = db.selectFrom('jobs').selectAll();
