@@ -5,6 +5,7 @@ import type { Db } from '../store/open-store.js';
 import { authenticatorsRepo } from '../store/repos/authenticators.js';
 import { oneTimeCodesRepo } from '../store/repos/one-time-codes.js';
 import { usersRepo } from '../store/repos/users.js';
+import { webauthnCredentialsRepo } from '../store/repos/webauthn.js';
 import type { AuthenticatorRow } from '../store/schema.js';
 import { type AuthenticatorView, toAuthenticatorView } from './authenticator-view.js';
 import { auditSubject, changeState } from './change-state.js';
@@ -140,6 +141,10 @@ export class AuthenticatorService {
   private async views(db: Db, rows: AuthenticatorRow[]): Promise<AuthenticatorView[]> {
     const sets = rows.filter((r) => r.type === 'recovery_codes').map((r) => r.id);
     const remaining = await oneTimeCodesRepo.unusedCounts(db, sets);
-    return rows.map((r) => toAuthenticatorView(r, remaining.get(r.id)));
+    const passkeys = rows.filter((r) => r.type === 'webauthn').map((r) => r.id);
+    const credentials = new Map(
+      (await webauthnCredentialsRepo.byAuthenticatorIds(db, passkeys)).map((c) => [c.authenticator_id, c]),
+    );
+    return rows.map((r) => toAuthenticatorView(r, remaining.get(r.id), credentials.get(r.id)));
   }
 }

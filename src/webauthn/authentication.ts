@@ -34,6 +34,7 @@ export type AuthenticationFailure =
   | 'bad_signature'
   | 'user_verification'
   | 'counter_regressed'
+  | 'backup_eligibility_changed'
   | 'replayed';
 
 export type AuthenticationResult =
@@ -128,6 +129,15 @@ export async function finishAuthentication(
   if (verification.verified !== true) return refuse('bad_signature', null, cred);
   const info = verification.authenticationInfo;
   if (input.requireUserVerification && !info.userVerified) return refuse('user_verification', null, cred);
+  // Backup eligibility is fixed when a credential is made (WebAuthn L3 §7.2), and the level rests
+  // on it (device-bound: AAL3): a credential whose BE flag changed is refused, never reclassified.
+  const eligibleNow = info.credentialDeviceType === 'multiDevice';
+  if (eligibleNow !== (cred.backup_eligible === 1)) {
+    return refuse('backup_eligibility_changed', null, cred, {
+      stored: cred.backup_eligible === 1,
+      presented: eligibleNow,
+    });
+  }
   const stored = cred.sign_count;
   const presented = info.newCounter;
   if ((presented > 0 || stored > 0) && presented <= stored) {

@@ -77,6 +77,8 @@ export interface VirtualAuthenticatorOptions {
   /** Backup eligible and backed up: a synced passkey (swk, AAL2). Default false: device-bound. */
   synced?: boolean;
   isUserVerified?: boolean;
+  /** `internal` (default): the platform's own; `usb`: a security key (Chromium allows one internal per tab). */
+  transport?: 'internal' | 'usb';
 }
 
 /** Adds a virtual FIDO2 authenticator to the page's tab; returns the CDP session and its id. */
@@ -89,7 +91,7 @@ export async function addVirtualAuthenticator(
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2',
-      transport: 'internal',
+      transport: opts.transport ?? 'internal',
       hasResidentKey: true,
       hasUserVerification: true,
       isUserVerified: opts.isUserVerified ?? true,

@@ -45,6 +45,16 @@ export const webauthnCredentialsRepo = {
       .execute();
   },
 
+  /** The credentials of these `webauthn` authenticators (for the read views). */
+  byAuthenticatorIds(db: Db, authenticatorIds: readonly string[]): Promise<WebauthnCredentialRow[]> {
+    if (authenticatorIds.length === 0) return Promise.resolve([]);
+    return db
+      .selectFrom('webauthn_credentials')
+      .selectAll()
+      .where('authenticator_id', 'in', authenticatorIds)
+      .execute();
+  },
+
   /** Every credential id a person holds (live or not), so a browser does not register one twice. */
   async idsForUser(db: Db, userId: string): Promise<string[]> {
     const rows = await db
