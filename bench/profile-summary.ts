@@ -104,8 +104,22 @@ function areaOf(frame: CallFrame): string {
   return rel;
 }
 
-/** Reads one profile and ranks where its time went. */
-export function summarizeProfile(file: string, top = 25): ProfileSummary {
+/**
+ * A stretch of a profile to summarise, in microseconds of the monotonic clock V8 stamps samples
+ * with on Linux (CLOCK_MONOTONIC, as `process.hrtime` reads it in any process of the machine).
+ */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** Now on the clock of `ProfileWindow`. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Reads one profile and ranks where its time went (only within `windows`, when given). */
+export function summarizeProfile(file: string, top = 25, windows?: readonly ProfileWindow[]): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -114,7 +128,10 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
   const selfUs = new Map<number, number>();
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (windows && !windows.some((w) => at >= w.fromUs && at <= w.toUs)) return;
     // timeDeltas[i] is the time before sample i; attribute the gap after it to it (V8's own convention).
     const dt = profile.timeDeltas[i + 1] ?? 0;
     selfUs.set(id, (selfUs.get(id) ?? 0) + dt);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totp } from '../src/authenticators/otp/index.js';
+import { hotp, totp } from '../src/authenticators/otp/index.js';
 import { decodeBase32 } from '../src/authenticators/otp/base32.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './support/databases.js';
 import { createTestRuntime, TEST_MASTER_KEY, type TestRuntime } from './support/runtime.js';
@@ -66,4 +66,40 @@ describe.each(DIALECTS)('two instances on %s', (dialect) => {
     const verify = await seed.services.audit.verify();
     expect(verify.ok).toBe(true);
   }, 120_000);
+
+  it('a policy change made elsewhere governs the next validation on both instances at once', async () => {
+    const app = await seed.app();
+    const admin = await seed.token('admin');
+    const call = (method: 'POST' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
+      app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${admin}` }, payload });
+    const person = await seed.services.identity.create({ label: 'test' }, { username: 'policy-multi' });
+    const issued = (await call('POST', `/users/${person.id}/authenticators`, { type: 'hotp' })).json() as {
+      secret: string;
+    };
+    const secret = decodeBase32(issued.secret);
+    const code = (counter: number) => hotp(secret, counter, { algorithm: 'SHA1', digits: 6 });
+    const validate = async (server: ServerProcess, counter: number) => {
+      const res = await fetch(`${server.url}/api/v1/validate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${validator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'policy-multi', code: code(counter) }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { result: string }).result;
+    };
+    // Both instances have evaluated the policies (and kept what they parsed) before the change.
+    expect(await validate(servers[0]!, 0)).toBe('accept');
+    expect(await validate(servers[1]!, 1)).toBe('accept');
+    const created = await call('POST', '/policies', {
+      name: 'totp-only',
+      targetKind: 'default',
+      rules: { allowedTypes: ['totp'] },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(await validate(servers[0]!, 2)).toBe('reject');
+    expect(await validate(servers[1]!, 2)).toBe('reject');
+    expect((await call('DELETE', `/policies/${(created.json() as { id: string }).id}`)).statusCode).toBe(204);
+    expect(await validate(servers[1]!, 2)).toBe('accept');
+    expect(await validate(servers[0]!, 3)).toBe('accept');
+  }, 60_000);
 });

@@ -38,10 +38,42 @@ function policyColumns(input: PolicyInput) {
 }
 
 /**
+ * The policies last read by this instance, parsed, and the evaluations made from them for people
+ * without exceptions (by client and groups). Only ever used after checking `fingerprint` against
+ * the database, so it is never stale; it saves the parsing and evaluating, not the reads.
+ */
+interface PolicyMemo {
+  /** Every policy's id and version, in name order. */
+  fingerprint: string;
+  policies: readonly Policy[];
+  evaluations: Map<string, Evaluation>;
+}
+
+/** The most evaluations kept (distinct client and group sets); the memo starts over beyond. */
+const MEMO_EVALUATIONS = 1_000;
+
+function fingerprintOf(rows: ReadonlyArray<{ id: string; version: number }>): string {
+  let out = '';
+  for (const r of rows) out += `${r.id}:${r.version},`;
+  return out;
+}
+
+/** Freezes `value` and everything it holds: a shared evaluation cannot be changed by one caller. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
  * Policies: CRUD (one transaction each, audited), and the one place every decision asks what is
  * required of a person for an application (`requirementFor`), evaluated by the pure evaluator.
  */
 export class PolicyService {
+  private memo: PolicyMemo = { fingerprint: '\u0000none', policies: [], evaluations: new Map() };
+
   constructor(private readonly ctx: Context) {}
 
   /** The baseline that applies where no default policy sets a rule (from the configuration). */
@@ -134,23 +166,54 @@ export class PolicyService {
     return { requirement: evaluation.requirement, evaluation };
   }
 
-  /** The evaluation for a person and client, read through `db` (a caller's transaction); nothing audited. */
+  /**
+   * The evaluation for a person and client, read through `db` (a caller's transaction); nothing
+   * audited. Every call reads the policies' ids and versions, the person's groups and their
+   * exceptions, so nothing here is ever stale; only the parsing and the evaluation are reused (see
+   * `PolicyMemo`). The result may be shared between calls: it is frozen, read it only.
+   */
   async evaluateIn(db: Db, userId: string, clientId: string | null): Promise<Evaluation> {
     const now = this.ctx.clock.now();
     const groups = await groupsRepo.namesOf(db, userId);
-    const [policies, exceptions] = await Promise.all([
-      policiesRepo.list(db),
+    const [memo, exceptions] = await Promise.all([
+      this.currentPolicies(db),
       policyExceptionsRepo.unexpiredFor(db, userId, groups, now),
     ]);
-    return evaluate({
-      userId,
-      groups,
-      clientId,
-      policies: policies.map(toPolicy),
-      exceptions: exceptions.map(toPolicyException),
-      now,
-      baseline: this.baseline,
-    });
+    const input = { userId, groups, clientId, policies: memo.policies, now, baseline: this.baseline };
+    if (exceptions.length > 0) {
+      return evaluate({ ...input, exceptions: exceptions.map(toPolicyException) });
+    }
+    // Without exceptions the evaluation depends on the person only through their groups (as in
+    // `requirementsIn`), so people with the same groups share one.
+    const key = `${clientId ?? ''}\u0000${groups
+      .map((g) => g.toLowerCase())
+      .sort()
+      .join('\u0000')}`;
+    let evaluation = memo.evaluations.get(key);
+    if (!evaluation) {
+      evaluation = deepFreeze(evaluate({ ...input, exceptions: [] }));
+      if (memo.evaluations.size >= MEMO_EVALUATIONS) memo.evaluations.clear();
+      memo.evaluations.set(key, evaluation);
+    }
+    return evaluation;
+  }
+
+  /**
+   * The policies as they are in `db` now: their ids and versions are read every time, their rows
+   * only when those differ from the last ones parsed here (another instance's change included).
+   */
+  private async currentPolicies(db: Db): Promise<PolicyMemo> {
+    const versions = await policiesRepo.versions(db);
+    if (fingerprintOf(versions) === this.memo.fingerprint) return this.memo;
+    const rows = await policiesRepo.list(db);
+    // Named by the rows read: a change committed between the two reads is simply the newer state.
+    const fingerprint = fingerprintOf(rows);
+    if (fingerprint === this.memo.fingerprint) return this.memo;
+    const memo = { fingerprint, policies: rows.map((r) => deepFreeze(toPolicy(r))), evaluations: new Map() };
+    // Only committed contents are kept: a transaction may see its own change, which may roll
+    // back, and a later change could then commit under the same id and version.
+    if (!db.isTransaction) this.memo = memo;
+    return memo;
   }
 
   /**

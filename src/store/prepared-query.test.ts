@@ -92,6 +92,23 @@ describe.each(DIALECTS)('prepared queries on %s', (dialect) => {
     expect((await usersRepo.byId(store.db, 'p2'))?.updated_at).toBe(1);
   });
 
+  it('a failing statement rejects the promise it returned (it never throws where it is called)', async () => {
+    const rename = prepareQuery((db, id: string, lower: string) =>
+      db.updateTable('users').set({ username_lower: lower }).where('id', '=', id),
+    );
+    await expect(
+      store.transaction(async (trx) => {
+        let call: Promise<number> | undefined;
+        expect(() => {
+          call = rename.run(trx, 'p1', 'alice');
+        }).not.toThrow();
+        await expect(call).rejects.toThrow(/unique|duplicate/i);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await usersRepo.byId(store.db, 'p1'))?.username_lower).toBe('carol');
+  });
+
   it('group commit: writes queued in one event-loop turn share one batch', async () => {
     const scopes = await Promise.all(
       [0, 1, 2].map(

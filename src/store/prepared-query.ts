@@ -116,24 +116,44 @@ export function prepareQuery<A extends unknown[], R>(
     return out;
   }
 
-  async function execute(db: Db, args: unknown[]): Promise<{ rows: unknown[]; changes: number }> {
+  /**
+   * The result, synchronously on a direct connection (no promise of its own: the hot paths run
+   * about ten of these per request), else a promise of it from Kysely's executor.
+   */
+  function execute(
+    db: Db,
+    args: unknown[],
+  ): { rows: unknown[]; changes: number } | Promise<{ rows: unknown[]; changes: number }> {
     const t = template(db);
     const parameters = bind(t, args);
     const direct = directs.get(db);
     if (direct) return direct.run(t.sql, parameters);
-    const r = await db.executeQuery<unknown>({ sql: t.sql, query: t.query, queryId: t.queryId, parameters });
-    return { rows: r.rows, changes: Number(r.numAffectedRows ?? 0) };
+    return db
+      .executeQuery<unknown>({ sql: t.sql, query: t.query, queryId: t.queryId, parameters })
+      .then((r) => ({ rows: r.rows, changes: Number(r.numAffectedRows ?? 0) }));
   }
 
+  /** `pick` of the result as a promise; a direct connection's error rejects it too (as before). */
+  function resultOf<T>(
+    db: Db,
+    args: unknown[],
+    pick: (r: { rows: unknown[]; changes: number }) => T,
+  ): Promise<T> {
+    let r: ReturnType<typeof execute>;
+    try {
+      r = execute(db, args);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return r instanceof Promise ? r.then(pick) : Promise.resolve(pick(r));
+  }
+
+  const rowsOf = (r: { rows: unknown[] }) => r.rows as R[];
+  const firstOf = (r: { rows: unknown[] }) => r.rows[0] as R | undefined;
+  const changesOf = (r: { changes: number }) => r.changes;
   return {
-    async all(db, ...args) {
-      return (await execute(db, args)).rows as R[];
-    },
-    async first(db, ...args) {
-      return (await execute(db, args)).rows[0] as R | undefined;
-    },
-    async run(db, ...args) {
-      return (await execute(db, args)).changes;
-    },
+    all: (db, ...args) => resultOf(db, args, rowsOf),
+    first: (db, ...args) => resultOf(db, args, firstOf),
+    run: (db, ...args) => resultOf(db, args, changesOf),
   };
 }

@@ -6,6 +6,11 @@ import type { PoliciesTable, PolicyRow } from '../schema.js';
 /** `list` runs on every validation (policy evaluation): compiled once. */
 const listQuery = prepareQuery((db) => db.selectFrom('policies').selectAll().orderBy('name'));
 
+/** `versions` runs on every validation instead of `list` (see PolicyService.evaluateIn): compiled once. */
+const versionsQuery = prepareQuery((db) =>
+  db.selectFrom('policies').select(['id', 'version']).orderBy('name'),
+);
+
 /** Policies. The table is small (tens of rows): callers read it whole and evaluate in memory. */
 export const policiesRepo = {
   async insert(db: Db, row: Insertable<PoliciesTable>): Promise<void> {
@@ -23,6 +28,14 @@ export const policiesRepo = {
   /** Every policy, by name. */
   list(db: Db): Promise<PolicyRow[]> {
     return listQuery.all(db);
+  },
+
+  /**
+   * Id and version of every policy, by name: every change bumps the version (`update`), ids are
+   * never reused, so this names the table's contents without reading the rules.
+   */
+  versions(db: Db): Promise<Array<Pick<PolicyRow, 'id' | 'version'>>> {
+    return versionsQuery.all(db);
   },
 
   /** Replaces a policy's contents if it is still at `version` (compare-and-set); false otherwise. */
