@@ -9,6 +9,7 @@ import { bindDirect, type DirectConnection, withDirect } from './prepared-query.
 import type { Database } from './schema.js';
 import { ImmediateSqliteDialect, ReaderSqliteDialect, withStatementCache } from './sqlite-dialect.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
+import { type WalSync, walSync } from './wal-sync.js';
 import { createWriteQueue, type WriteQueue } from './write-queue.js';
 
 /**
@@ -83,6 +84,8 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   let writerDirect: DirectConnection | undefined;
   /** Starts the background checkpointer (file-based SQLite only). */
   let startCheckpointer: (() => WalCheckpointer) | undefined;
+  /** SQLite file databases: the WAL flush every commit awaits before it is acknowledged. */
+  let wal: WalSync | undefined;
   let backup: Store['backup'] = async () => {
     throw new Error('this database has no online backup; use its own tools (pg_dump)');
   };
@@ -91,8 +94,12 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const sqlite = new SqliteDatabase(path);
     sqlite.pragma('journal_mode = WAL');
-    // FULL: an acknowledged audit-critical write survives power loss, not only a crash.
-    sqlite.pragma(options.relaxedDurability ? 'synchronous = NORMAL' : 'synchronous = FULL');
+    // An acknowledged write survives power loss, not only a crash: FULL's fsync inside COMMIT
+    // would block the event loop, so a file database commits NORMAL and the store awaits the
+    // WAL's fdatasync on the thread pool before answering (wal-sync.ts). `relaxedDurability`
+    // skips that wait; `:memory:` has no file.
+    sqlite.pragma(path === ':memory:' ? 'synchronous = FULL' : 'synchronous = NORMAL');
+    if (path !== ':memory:' && !options.relaxedDurability) wal = walSync(`${path}-wal`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
     const writer = withStatementCache(sqlite);
@@ -143,15 +150,25 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     selectArrays = async (query) =>
       (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows;
   }
-  const queue = createWriteQueue(db, { maxWaitMs: options.groupCommitMs ?? 0, direct: writerDirect });
+  const afterCommit = wal && (() => (wal as WalSync).durable());
+  const queue = createWriteQueue(db, {
+    maxWaitMs: options.groupCommitMs ?? 0,
+    direct: writerDirect,
+    afterCommit,
+  });
   let units = 0;
   let checkpointer: WalCheckpointer | undefined;
   return {
     db,
     reader: reader ?? db,
     caps,
-    transaction: (work) =>
-      db.transaction().execute((t) => withDirect(t, writerDirect, (trx) => withDeferredWrites(trx, work))),
+    async transaction(work) {
+      const value = await db
+        .transaction()
+        .execute((t) => withDirect(t, writerDirect, (trx) => withDeferredWrites(trx, work)));
+      await afterCommit?.();
+      return value;
+    },
     groupCommit(work) {
       if (++units === BACKGROUND_CHECKPOINT_AFTER && startCheckpointer) checkpointer = startCheckpointer();
       return queue.run(work);

@@ -81,4 +81,23 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await usersRepo.byId(store.db, 'g2')).toBeUndefined();
     expect((await usersRepo.byId(store.db, 'g1'))?.id).toBe('g1');
   });
+
+  it('group commit: the last unit of a batch failing, on a database error too, rolls back alone', async () => {
+    const results = await Promise.allSettled([
+      store.groupCommit((trx) => usersRepo.insert(trx, person('h1', 'h-one'))),
+      // A duplicate username: PostgreSQL aborts the statement, the unit goes back to its savepoint.
+      store.groupCommit(async (trx) => {
+        await usersRepo.insert(trx, person('h2', 'h-two'));
+        await usersRepo.insert(trx, person('h3', 'h-one'));
+      }),
+      store.groupCommit((trx) => usersRepo.insert(trx, person('h4', 'h-four'))),
+      store.groupCommit(async (trx) => {
+        await usersRepo.insert(trx, person('h5', 'h-five'));
+        throw new Error('the last unit fails');
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    for (const gone of ['h2', 'h3', 'h5']) expect(await usersRepo.byId(store.db, gone)).toBeUndefined();
+    for (const kept of ['h1', 'h4']) expect((await usersRepo.byId(store.db, kept))?.id).toBe(kept);
+  });
 });

@@ -27,10 +27,16 @@ export interface WriteQueue {
 /** The most units one commit carries: bounds latency and lock time under load. */
 const MAX_BATCH = 256;
 
-/** The savepoint statements, compiled once. */
-const SAVEPOINT = CompiledQuery.raw('savepoint gc_unit');
-const RELEASE = CompiledQuery.raw('release savepoint gc_unit');
-const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint gc_unit');
+/**
+ * The savepoint statements, compiled once. Between two units one step ends the last unit's
+ * savepoint and opens the next one's: on PostgreSQL one round trip (a query without parameters
+ * goes as a simple query, which may hold several statements), on SQLite two direct statements.
+ * The last savepoint is never released: the commit ends it with the transaction.
+ */
+const SAVEPOINT = [CompiledQuery.raw('savepoint gc_unit')];
+const NEXT_UNIT = [CompiledQuery.raw('release savepoint gc_unit'), ...SAVEPOINT];
+const ROLLBACK_TO = [CompiledQuery.raw('rollback to savepoint gc_unit')];
+const NEXT_UNIT_AT_ONCE = CompiledQuery.raw(NEXT_UNIT.map((q) => q.sql).join('; '));
 
 /**
  * Group commit: one transaction, one fsync, for every write that arrived while the last one ran.
@@ -39,12 +45,17 @@ const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint gc_unit');
  */
 export function createWriteQueue(
   db: Kysely<Database>,
-  opts: { maxWaitMs: number; direct?: DirectConnection },
+  opts: {
+    maxWaitMs: number;
+    direct?: DirectConnection;
+    /** Awaited after each commit, before any unit is answered (SQLite: the WAL's fdatasync). */
+    afterCommit?: () => Promise<void>;
+  },
 ): WriteQueue {
   const { direct } = opts;
-  const exec = async (trx: Transaction<Database>, q: CompiledQuery): Promise<void> => {
-    if (direct) direct.run(q.sql, q.parameters);
-    else await trx.executeQuery(q);
+  const exec = async (trx: Transaction<Database>, qs: CompiledQuery[]): Promise<void> => {
+    if (direct) for (const q of qs) direct.run(q.sql, q.parameters);
+    else await trx.executeQuery(qs === NEXT_UNIT ? NEXT_UNIT_AT_ONCE : qs[0]!);
   };
   const queue: Pending[] = [];
   let running = false;
@@ -58,11 +69,11 @@ export function createWriteQueue(
    */
   async function runAlone(unit: Pending): Promise<void> {
     try {
-      unit.resolve(
-        await withConflictRetry(() =>
-          db.transaction().execute((t) => withDirect(t, direct, (trx) => withDeferredWrites(trx, unit.work))),
-        ),
+      const value = await withConflictRetry(() =>
+        db.transaction().execute((t) => withDirect(t, direct, (trx) => withDeferredWrites(trx, unit.work))),
       );
+      await opts.afterCommit?.();
+      unit.resolve(value);
     } catch (err) {
       unit.reject(err);
     }
@@ -84,17 +95,16 @@ export function createWriteQueue(
           withDirect(t, direct, async (trx) => {
             const scope = new BatchScope();
             bindBatchScope(trx, scope);
-            for (const unit of batch) {
-              await exec(trx, SAVEPOINT);
+            for (const [i, unit] of batch.entries()) {
+              await exec(trx, i === 0 ? SAVEPOINT : NEXT_UNIT);
               const mark = scope.mark();
               try {
                 const value = await unit.work(trx);
-                await exec(trx, RELEASE);
                 outcomes.push({ ok: true, value });
               } catch (err) {
+                // Back to where the unit started; the savepoint stays, ended by the next step.
                 scope.rollbackTo(mark);
                 await exec(trx, ROLLBACK_TO);
-                await exec(trx, RELEASE);
                 outcomes.push({ ok: false, value: err });
               }
             }
@@ -103,8 +113,10 @@ export function createWriteQueue(
             await scope.flush(trx);
           }),
         );
+        await opts.afterCommit?.();
       } catch (err) {
-        // The commit itself failed: nothing in the batch happened.
+        // The commit itself failed (nothing in the batch happened), or its flush to disk did
+        // (not acknowledged: fail closed).
         if (retryable(err)) for (const unit of batch) await runAlone(unit);
         else for (const unit of batch) unit.reject(err);
         continue;
