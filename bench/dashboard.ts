@@ -6,9 +6,10 @@ import { openRuntime } from '../src/runtime.js';
 import { ManualClock } from '../src/shared/clock.js';
 import { createLogger } from '../src/shared/logger.js';
 import type { Store } from '../src/store/open-store.js';
+import { newUserRow } from '../src/store/repos/users.js';
 import type { AuditEventRow, NewAuthenticatorRow, NewUserRow } from '../src/store/schema.js';
 import { createTestDatabase, type Dialect } from '../test/support/databases.js';
-import { bareUserRow, insertBatches } from './bulk-rows.js';
+import { insertBatches } from './bulk-rows.js';
 
 /** What one run of the dashboard benchmark measured. */
 export interface DashboardBenchResult {
@@ -67,7 +68,7 @@ export async function fill(store: Store, people: number, auditEvents: number): P
   const span = 182 * DAY;
   const user = (i: number): NewUserRow => {
     const created = NOW - span + Math.floor((i / people) * span);
-    return bareUserRow({
+    return newUserRow({
       id: `u${i}`,
       username: `user${i}`,
       status: i % 25 === 0 ? 'deprovisioned' : 'active',

@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { newId } from '../src/crypto/random.js';
-import { usersRepo } from '../src/store/repos/users.js';
+import { newUserRow, usersRepo } from '../src/store/repos/users.js';
 import { createTestRuntime, type TestRuntime } from '../test/support/runtime.js';
-import { bareUserRow, insertBatches } from './bulk-rows.js';
+import { insertBatches } from './bulk-rows.js';
 
 /** What one joiner wave measured. */
 export interface JoinerWaveResult {
@@ -44,7 +44,7 @@ async function rawInsertSeconds(people: number): Promise<number> {
     const now = Date.now();
     const t0 = process.hrtime.bigint();
     const row = (i: number) =>
-      bareUserRow({
+      newUserRow({
         id: newId(),
         username: `r${i}`,
         email: `r${i}@example.org`,

@@ -7,9 +7,9 @@ import type { LifecycleEvents } from '../lifecycle/lifecycle-events.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { groupsRepo } from '../store/repos/groups.js';
-import { inventoryRepo } from '../store/repos/inventory.js';
-import { usersRepo } from '../store/repos/users.js';
+import { newUserRow, usersRepo } from '../store/repos/users.js';
 import type { UserRow, UserUpdate } from '../store/schema.js';
+import { isUniqueViolation } from '../store/unique-violation.js';
 import {
   canMoveTo,
   type NewPerson,
@@ -49,23 +49,23 @@ export class IdentityService {
         throw new AppError('VALIDATION_FAILED', `managerId ${input.managerId} is not an active person`);
       }
       try {
-        await usersRepo.insert(trx, {
-          id,
-          username: input.username,
-          username_lower: input.username.toLowerCase(),
-          email: input.email ?? null,
-          display_name: input.displayName ?? null,
-          status: 'active',
-          external_id: input.externalId ?? null,
-          password_hash: passwordHash,
-          locked_until: null,
-          created_at: now,
-          updated_at: now,
-          start_date: input.startDate ?? null,
-          manager_id: input.managerId ?? null,
-        });
+        await usersRepo.insert(
+          trx,
+          newUserRow({
+            id,
+            username: input.username,
+            email: input.email,
+            display_name: input.displayName,
+            external_id: input.externalId,
+            password_hash: passwordHash,
+            created_at: now,
+            start_date: input.startDate,
+            manager_id: input.managerId,
+          }),
+        );
       } catch (err) {
         // A concurrent create of the same username or externalId lost the race on the unique index.
+        if (!isUniqueViolation(err)) throw err;
         throw new AppError('CONFLICT', `username or externalId already exists`, { cause: String(err) });
       }
       for (const name of input.groups ?? []) await this.joinGroup(trx, id, name, now);
@@ -125,7 +125,7 @@ export class IdentityService {
           await usersRepo.update(trx, id, { ...update, updated_at: this.ctx.clock.now() });
         } catch (err) {
           // A concurrent change took the username or externalId first (the unique index).
-          if (!inventoryRepo.isUniqueViolation(err)) throw err;
+          if (!isUniqueViolation(err)) throw err;
           throw new AppError('CONFLICT', 'username or externalId already exists', { cause: String(err) });
         }
         await this.ctx.audit.append(trx, actor, {

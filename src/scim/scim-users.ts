@@ -7,7 +7,7 @@ import type { LifecycleEvents } from '../lifecycle/lifecycle-events.js';
 import { AppError } from '../shared/errors.js';
 import type { Db } from '../store/open-store.js';
 import { groupsRepo } from '../store/repos/groups.js';
-import { usersRepo } from '../store/repos/users.js';
+import { newUserRow, usersRepo } from '../store/repos/users.js';
 import type { UserRow, UserUpdate } from '../store/schema.js';
 import { checkIfMatch } from './etag.js';
 import { TRUE } from './field-sql.js';
@@ -86,16 +86,10 @@ export class ScimUsers implements ResourceOps {
       await this.checkManager(trx, input.fields.manager_id, id);
       const status = input.active === false ? 'deprovisioned' : 'active';
       await uniquely(() =>
-        usersRepo.insert(trx, {
-          id,
-          ...input.fields,
-          username_lower: input.fields.username.toLowerCase(),
-          status,
-          password_hash: hash,
-          locked_until: null,
-          created_at: now,
-          updated_at: now,
-        }),
+        usersRepo.insert(
+          trx,
+          newUserRow({ id, ...input.fields, status, password_hash: hash, created_at: now }),
+        ),
       );
       await this.ctx.audit.append(trx, actor, {
         action: 'scim.user_created',

@@ -1,4 +1,4 @@
-import { inventoryRepo } from '../store/repos/inventory.js';
+import { isUniqueViolation } from '../store/unique-violation.js';
 import { scimError } from './scim-errors.js';
 
 /**
@@ -10,7 +10,7 @@ export async function uniquely<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (inventoryRepo.isUniqueViolation(err)) {
+    if (isUniqueViolation(err)) {
       throw scimError('uniqueness', 'userName, displayName or externalId is already taken');
     }
     throw err;

@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors.js';
 import type { Db } from '../../store/open-store.js';
 import { type InventoryFilter, type InventoryRow, inventoryRepo } from '../../store/repos/inventory.js';
 import type { NewAuthenticatorRow } from '../../store/schema.js';
+import { isUniqueViolation } from '../../store/unique-violation.js';
 import { otpParamsSchema } from '../otp/index.js';
 import { HOTP_LOOK_AHEAD } from '../types/hotp.js';
 import { type InventoryView, toInventoryView } from './inventory-view.js';
@@ -97,7 +98,7 @@ export class InventoryService {
         await inventoryRepo.insertMany(trx, rows);
       } catch (err) {
         // Another import took one of these serials between our check and our insert.
-        if (inventoryRepo.isUniqueViolation(err)) {
+        if (isUniqueViolation(err)) {
           throw new AppError('PSKC_DUPLICATE_SERIAL', 'another import added some of these serials meanwhile');
         }
         throw err;

@@ -3,7 +3,7 @@ import type { Context } from '../../context.js';
 import { newId } from '../../crypto/random.js';
 import type { Db } from '../../store/open-store.js';
 import { groupsRepo } from '../../store/repos/groups.js';
-import { usersRepo } from '../../store/repos/users.js';
+import { newUserRow, usersRepo } from '../../store/repos/users.js';
 import type { NewUserRow, UserUpdate } from '../../store/schema.js';
 import type { Joined, LifecycleEvents } from '../lifecycle-events.js';
 import { loadRules } from '../rule-service.js';
@@ -59,27 +59,18 @@ async function groupIds(trx: Db, batch: readonly PlanEntry[], now: number): Prom
 
 function newRow(e: PlanEntry, managerId: string | null | undefined, now: number): NewUserRow {
   const r = e.record;
-  return {
+  return newUserRow({
     id: e.id,
     username: r.username,
-    username_lower: lower(r.username),
-    email: r.email ?? null,
-    display_name: r.displayName ?? null,
-    status: 'active',
-    external_id: r.externalId ?? null,
-    password_hash: null,
-    locked_until: null,
+    email: r.email,
+    display_name: r.displayName,
+    external_id: r.externalId,
     created_at: now,
-    updated_at: now,
-    given_name: null,
-    family_name: null,
-    title: null,
-    employee_number: r.employeeNumber ?? null,
-    department: r.department ?? null,
-    manager_id: managerId ?? null,
-    deleted_at: null,
-    start_date: r.startDate ?? null,
-  };
+    employee_number: r.employeeNumber,
+    department: r.department,
+    manager_id: managerId,
+    start_date: r.startDate,
+  });
 }
 
 /**

@@ -56,7 +56,7 @@ export const inventoryRepo = {
     return found;
   },
 
-  /** Inserts imported tokens; a unique-serial race with another import throws (see isUniqueViolation). */
+  /** Inserts imported tokens; a unique-serial race with another import throws (see store/unique-violation.ts). */
   async insertMany(db: Db, rows: readonly NewAuthenticatorRow[]): Promise<void> {
     for (const part of chunks(rows)) await db.insertInto('authenticators').values(part).execute();
   },
@@ -124,11 +124,6 @@ export const inventoryRepo = {
     return (rowLocks ? q.forUpdate() : q).executeTakeFirst();
   },
 
-  /** Whether `err` is a unique-constraint violation (PostgreSQL 23505, SQLite CONSTRAINT_UNIQUE). */
-  isUniqueViolation(err: unknown): boolean {
-    const code = (err as { code?: unknown } | null)?.code;
-    return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-  },
   /**
    * Returns every usable hardware token a person holds to the shelf (the leaver), as
    * `returnToShelf` does one; lost and revoked ones stay bound (the leaver revokes them).

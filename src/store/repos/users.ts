@@ -51,6 +51,38 @@ const hot = {
   ),
 };
 
+/** What a new person's row is made from: id, username and creation time; every other attribute may be given. */
+export type NewUserFields = Pick<NewUserRow, 'id' | 'username' | 'created_at'> &
+  Partial<Omit<NewUserRow, 'username_lower' | 'updated_at' | 'failed_attempts' | 'version'>>;
+
+/**
+ * A new `users` row, every column spelt out: active, no password, no lock, every optional
+ * attribute null unless given. `username_lower` follows `username`, `updated_at` `created_at`.
+ */
+export function newUserRow(f: NewUserFields): NewUserRow {
+  return {
+    id: f.id,
+    username: f.username,
+    username_lower: f.username.toLowerCase(),
+    email: f.email ?? null,
+    display_name: f.display_name ?? null,
+    status: f.status ?? 'active',
+    external_id: f.external_id ?? null,
+    password_hash: f.password_hash ?? null,
+    locked_until: f.locked_until ?? null,
+    created_at: f.created_at,
+    updated_at: f.created_at,
+    given_name: f.given_name ?? null,
+    family_name: f.family_name ?? null,
+    title: f.title ?? null,
+    employee_number: f.employee_number ?? null,
+    department: f.department ?? null,
+    manager_id: f.manager_id ?? null,
+    deleted_at: f.deleted_at ?? null,
+    start_date: f.start_date ?? null,
+  };
+}
+
 /** People. */
 export const usersRepo = {
   byId(db: Db, id: string): Promise<UserRow | undefined> {
