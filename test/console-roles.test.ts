@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_ROLES } from '../src/identity/person-roles-service.js';
+import { parseStartDate } from '../src/identity/start-date.js';
+import { usersRepo } from '../src/store/repos/users.js';
 import { readFileSync } from 'node:fs';
 import { readPskc } from '../src/authenticators/inventory/read-pskc.js';
 import { CONSOLE_ACTIONS, CONSOLE_PAGES } from '../src/web/console/console-pages.js';
@@ -121,6 +123,39 @@ describe.each(DIALECTS)('console roles over HTTP on %s', (dialect) => {
     expect(saved.status).toBe(200);
     expect(saved.body).toContain('roles were saved');
     expect(await rt.services.personRoles.of(target.id)).toEqual(['approver']);
+  });
+
+  it('shows start dates ("starts on …" while ahead) and the manager linked to their page', async () => {
+    const viewer = await consolePerson(rt, 'start-sam', ['auditor'], admin);
+    const day = (iso: string) => parseStartDate(iso)!;
+    const create = (input: Parameters<typeof rt.services.identity.create>[1]) =>
+      rt.services.identity.create({ label: 'test' }, input);
+    const boss = await create({ username: 'start-boss', displayName: 'Stella <Boss>' });
+    const june = await create({ username: 'start-june', startDate: day('2027-03-01'), managerId: boss.id });
+    const vera = await create({ username: 'start-vera', startDate: day('2026-01-05'), managerId: boss.id });
+    const { browser } = await signInToConsole(app, BASE, viewer);
+    const list = await browser.request('/console/people?q=start-');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('<th scope="col">Start date</th>');
+    const cells = (username: string) =>
+      new RegExp(`>${username}</a></td>(?:<td>[^<]*</td>){3}<td>([^<]*)</td>`).exec(list.body)?.[1];
+    expect([cells('start-june'), cells('start-vera'), cells('start-boss')]).toEqual([
+      'starts on 2027-03-01',
+      '2026-01-05',
+      '',
+    ]);
+    const bossLink = `manager: <a href="/console/people/${encodeURIComponent(boss.id)}">Stella &#60;Boss&#62;</a>`;
+    const detail = async (id: string) => {
+      const res = await browser.request(`/console/people/${encodeURIComponent(id)}`);
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    expect(await detail(june.id)).toContain(`<p>starts on 2027-03-01 · ${bossLink}</p>`);
+    expect(await detail(vera.id)).toContain(`<p>started on 2026-01-05 · ${bossLink}</p>`);
+    expect(await detail(boss.id)).toContain('<p>no start date · no manager</p>');
+    // A manager id that names no one (written behind the services' back): shown bare, never a 500.
+    await usersRepo.update(rt.ctx.store.db, vera.id, { manager_id: 'gone-manager' });
+    expect(await detail(vera.id)).toContain('manager: gone-manager (no such person)');
   });
 
   it('never lets an approver decide a recovery request about themselves; the refusal shows on the page', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase32, totp } from '../../src/authenticators/otp/index.js';
+import { parseStartDate } from '../../src/identity/start-date.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { runCli } from '../support/cli.js';
 import { consolePerson } from '../support/console.js';
@@ -49,12 +50,24 @@ describe.each(DIALECTS)('the admin console in Chromium on %s', (dialect) => {
   let rt: TestRuntime & { url: string };
   let ada: Awaited<ReturnType<typeof consolePerson>>;
   let rootId: string;
+  let cleoId: string;
 
   beforeAll(async () => {
     rt = await servedRuntime(dialect);
     const admin = await rt.token('admin');
     ada = await consolePerson(rt, 'con-ada', ['admin', 'helpdesk', 'approver', 'auditor'], admin);
     await consolePerson(rt, 'con-ben', [], admin, ['sales']);
+    // A joiner who starts after the runtime's today, with con-ada as manager.
+    const cleo = await rt.services.identity.create(
+      { label: 'test' },
+      {
+        username: 'con-cleo',
+        displayName: 'Cleo New',
+        startDate: parseStartDate('2027-03-01'),
+        managerId: ada.id,
+      },
+    );
+    cleoId = cleo.id;
     const root = await rt.services.identity.create(
       { label: 'test' },
       { username: 'con-root', email: 'root@example.org', groups: ['admins'] },
@@ -115,6 +128,9 @@ describe.each(DIALECTS)('the admin console in Chromium on %s', (dialect) => {
 
     await visit('/console/people', 'People');
     expect(await tableRows(page)).toBeGreaterThanOrEqual(3);
+    expect(await page.getByRole('columnheader').nth(4).textContent()).toBe('Start date');
+    const cleoRow = page.getByRole('row', { name: /con-cleo/ });
+    expect(await cleoRow.getByRole('cell').nth(4).textContent()).toBe('starts on 2027-03-01');
     await page.getByLabel('Search people').fill('con-b');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => tableRows(page)).toBe(1);
@@ -137,6 +153,14 @@ describe.each(DIALECTS)('the admin console in Chromium on %s', (dialect) => {
     expect(await factors.locator('tbody tr').first().textContent()).toContain('suspended (on leave)');
     await shoot('person');
     await accessible('/console/people/:id', /^Save roles$/);
+
+    // A joiner's start date ahead and their manager, linked to the manager's own page.
+    await visit(`/console/people/${encodeURIComponent(cleoId)}`, 'Cleo New');
+    expect(await page.getByText('starts on 2027-03-01 · manager: con-ada').count()).toBe(1);
+    await shoot('person-joiner');
+    await page.getByRole('link', { name: 'con-ada', exact: true }).click();
+    expect(await page.locator('h1').textContent()).toBe('con-ada');
+    expect(new URL(page.url()).pathname).toBe(`/console/people/${encodeURIComponent(ada.id)}`);
 
     await visit('/console/authenticators', 'Authenticators');
     expect(await page.getByRole('table', { name: 'Factors' }).locator('tbody tr').count()).toBeGreaterThan(0);

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { humanTime } from '../../../account/pages/account-frame.js';
 import type { AuthenticatorView } from '../../../authenticators/authenticator-view.js';
 import { canTransition } from '../../../authenticators/states.js';
+import type { PersonView } from '../../../identity/person.js';
 import { CONSOLE_ROLES } from '../../../identity/person-roles-service.js';
 import { AppError } from '../../../shared/errors.js';
 import { html, raw } from '../../html.js';
 import { CONSOLE_ACTIONS, CONSOLE_PAGES, mayAct } from '../console-pages.js';
 import { type ConsoleRouter, field, type PageArgs } from '../console-router.js';
 import { type ConsoleView, consoleForm, consoleFrame, table } from '../console-view.js';
+import { startDateText } from '../start-date-text.js';
 
 const ENTRY = CONSOLE_PAGES.people;
 const params = z.object({ id: z.string().min(1).max(64) });
@@ -51,8 +53,24 @@ function factorForm(view: ConsoleView, personId: string, f: AuthenticatorView): 
 }
 
 /**
- * /console/people/:id: a person, their factors (mark lost, suspend, revoke: admin, help desk),
- * enrolment requirements, roles and history.
+ * The person's start date and their manager: the name linked to the manager's page, or the bare
+ * id when no such person exists (an import links a manager who comes later).
+ */
+async function startAndManager(router: ConsoleRouter, person: PersonView): Promise<string> {
+  const started = (date: string) => `started on ${date}`;
+  const date = startDateText(person.startDate, router.ctx.clock.now(), started) || 'no start date';
+  if (person.managerId === null) return html`${date} · no manager`;
+  const manager = await router.services.identity.get(person.managerId).catch((err: unknown) => {
+    if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  });
+  if (!manager) return html`${date} · manager: ${person.managerId} (no such person)`;
+  return html`${date} · manager: <a href="/console/people/${encodeURIComponent(manager.id)}">${manager.displayName ?? manager.username}</a>`;
+}
+
+/**
+ * /console/people/:id: a person with their start date and manager, their factors (mark lost,
+ * suspend, revoke: admin, help desk), enrolment requirements, roles and history.
  */
 export function personPages(router: ConsoleRouter): void {
   const { identity, authenticators, lifecycle, audit, personRoles } = router.services;
@@ -60,11 +78,12 @@ export function personPages(router: ConsoleRouter): void {
   async function render({ request, view, me, messages }: PageArgs) {
     const { id } = params.parse(request.params);
     const person = await identity.get(id);
-    const [factors, requirements, history, roles] = await Promise.all([
+    const [factors, requirements, history, roles, startManager] = await Promise.all([
       authenticators.list(id),
       lifecycle.requirementsOf(id),
       audit.forSubject(id, 50),
       personRoles.of(id),
+      startAndManager(router, person),
     ]);
     const done = NOTICES[String((request.query as Record<string, unknown>).done ?? '')];
     const changes = mayAct('factorState', me.roles);
@@ -115,6 +134,7 @@ export function personPages(router: ConsoleRouter): void {
     const title = person.displayName ?? person.username;
     const body = html`<h1>${title}</h1>
 <p>${person.username} · ${person.email ?? 'no e-mail'} · ${person.status} · groups: ${person.groups.join(', ') || 'none'}</p>
+<p>${raw(startManager)}</p>
 <h2>Factors</h2>${raw(table('Factors', factorHeads, factorRows))}
 <h2>Enrolment requirements</h2>${raw(table('Requirements', ['Reason', 'Status', 'Needs', 'Deadline', 'Met'], requirementRows))}
 <h2>Console roles</h2>${raw(roleForm)}
