@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { portcullisArgs } from './portcullis-command.js';
 import { TEST_MASTER_KEY } from './runtime.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,7 +13,7 @@ export interface CliRun {
 }
 
 /**
- * Runs `portcullis ARGS…` from source (`node --import tsx src/main.ts`), as an operator would,
+ * Runs `portcullis ARGS…` (this run's build of the sources: test/support/portcullis-command.ts), as an operator would,
  * against the database at `databaseUrl`, with the test master key unless `env` says otherwise.
  */
 export function runCli(
@@ -21,7 +22,7 @@ export function runCli(
   env: Record<string, string> = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    const child = spawn(process.execPath, portcullisArgs(args), {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -5,7 +5,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
+import { createMigratedTestDatabase, type Dialect, type TestDatabase } from './databases.js';
 
 export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -21,12 +21,12 @@ export interface TestRuntime extends Runtime {
   dispose(): Promise<void>;
 }
 
-/** A runtime over a fresh database, with a manual clock and silent logs. */
+/** A runtime over a fresh (already migrated) database, with a manual clock and silent logs. */
 export async function createTestRuntime(
   dialect: Dialect,
   opts: { env?: Record<string, string>; db?: TestDatabase; clock?: ManualClock; logger?: Logger } = {},
 ): Promise<TestRuntime> {
-  const db = opts.db ?? (await createTestDatabase(dialect));
+  const db = opts.db ?? (await createMigratedTestDatabase(dialect));
   const config = loadConfig({
     DATABASE_URL: db.url,
     PORTCULLIS_MASTER_KEY: TEST_MASTER_KEY,
