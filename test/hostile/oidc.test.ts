@@ -115,7 +115,27 @@ describe('hostile OIDC parameters on sqlite', () => {
           expect(await stateFingerprint(rt.ctx.store)).toBe(before);
         },
       ),
-      { ...RUNS, numRuns: 150 },
+      {
+        ...RUNS,
+        numRuns: 150,
+        // A well-formed request is always among them (random draws alone rarely make one).
+        examples: [
+          [
+            {
+              client_id: clientId,
+              response_type: 'code',
+              redirect_uri: REDIRECT,
+              scope: 'openid',
+              state: 'st',
+              nonce: 'no',
+              code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+              code_challenge_method: 'S256',
+            },
+            false,
+            false,
+          ],
+        ],
+      },
     );
     // Requests got through (a redirect to the sign-in page) as well as being refused.
     expect(statuses).toContain(303);
