@@ -29,12 +29,15 @@ function total(counts: Record<string, WindowPair>): WindowPair {
 
 /** Failures from the audit trail; throttled accounts from the one failure counter (locked_until > now). */
 export async function failures(db: Db, now: number): Promise<Failures> {
-  const day = await metricsRepo.actionsInWindows(db, FAILURE_ACTIONS, now, 24 * HOUR_MS);
-  const week = await metricsRepo.actionsInWindows(db, FAILURE_ACTIONS, now, 7 * 24 * HOUR_MS);
+  const [day, week, throttledAccounts] = await Promise.all([
+    metricsRepo.actionsInWindows(db, FAILURE_ACTIONS, now, 24 * HOUR_MS),
+    metricsRepo.actionsInWindows(db, FAILURE_ACTIONS, now, 7 * 24 * HOUR_MS),
+    metricsRepo.throttledPeople(db, now),
+  ]);
   return {
     last24h: total(day),
     last7d: total(week),
     byAction7d: Object.fromEntries(FAILURE_ACTIONS.map((a) => [a, week[a]?.current ?? 0])),
-    throttledAccounts: await metricsRepo.throttledPeople(db, now),
+    throttledAccounts,
   };
 }

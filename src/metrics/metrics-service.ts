@@ -45,24 +45,33 @@ export class MetricsService {
   async compute(now: number = this.ctx.clock.now()): Promise<DashboardSnapshot> {
     // The read connection sees committed data and never waits behind a write transaction.
     const db = this.ctx.store.reader;
-    const byStatus = await metricsRepo.peopleByStatus(db);
-    const active = byStatus.active ?? 0;
-    const funnel = await enrolmentFunnel(db);
+    // The figures are independent queries, asked all at once: PostgreSQL runs them side by side
+    // on connections of the pool (SQLite's one reader takes them in turn, as before).
+    const byStatus = metricsRepo.peopleByStatus(db);
+    const active = byStatus.then((b) => b.active ?? 0);
+    const [people, joiners, funnel, enrol, resetFigures, factors, failureFigures, jobs, auditEvents] =
+      await Promise.all([
+        byStatus,
+        metricsRepo.joinersInWindows(db, now, WEEK_MS),
+        enrolmentFunnel(db),
+        timeToEnrol(db, now),
+        active.then((n) => resets(db, now, n)),
+        factorMix(db),
+        failures(db, now),
+        metricsRepo.jobsByState(db),
+        metricsRepo.auditEventCount(db),
+      ]);
     return {
       generatedAt: new Date(now).toISOString(),
-      people: {
-        byStatus,
-        active,
-        joinersWeekOverWeek: await metricsRepo.joinersInWindows(db, now, WEEK_MS),
-      },
+      people: { byStatus: people, active: await active, joinersWeekOverWeek: joiners },
       enrolment: funnel,
-      timeToEnrol: await timeToEnrol(db, now),
-      resets: await resets(db, now, active),
-      factors: await factorMix(db),
-      failures: await failures(db, now),
+      timeToEnrol: enrol,
+      resets: resetFigures,
+      factors,
+      failures: failureFigures,
       coverage: coverage(funnel),
-      jobs: await metricsRepo.jobsByState(db),
-      auditEvents: await metricsRepo.auditEventCount(db),
+      jobs,
+      auditEvents,
     };
   }
 }

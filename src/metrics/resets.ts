@@ -26,8 +26,10 @@ function sum(counts: Record<string, WindowPair>, actions: readonly string[], key
 
 /** Resets from the audit trail: recovery-code and access-pass redemptions and lost devices. */
 export async function resets(db: Db, now: number, activePeople: number): Promise<Resets> {
-  const month = await metricsRepo.actionsInWindows(db, RECOVERY_ACTIONS, now, 30 * DAY_MS);
-  const week = await metricsRepo.actionsInWindows(db, RECOVERY_ACTIONS, now, 7 * DAY_MS);
+  const [month, week] = await Promise.all([
+    metricsRepo.actionsInWindows(db, RECOVERY_ACTIONS, now, 30 * DAY_MS),
+    metricsRepo.actionsInWindows(db, RECOVERY_ACTIONS, now, 7 * DAY_MS),
+  ]);
   const last30d = sum(month, RECOVERY_ACTIONS, 'current');
   return {
     last30d,

@@ -47,11 +47,12 @@ export async function timeToEnrol(db: Db, now: number): Promise<TimeToEnrol> {
     }
     return null;
   };
+  const [medianSeconds, p90Seconds] = await Promise.all([seconds(0.5), seconds(0.9)]);
   return {
     windowDays: TIME_TO_ENROL_WINDOW_DAYS,
     count,
-    medianSeconds: await seconds(0.5),
-    p90Seconds: await seconds(0.9),
+    medianSeconds,
+    p90Seconds,
     buckets: [
       ...TIME_TO_ENROL_BUCKETS_HOURS.map((leHours) => ({ leHours, count: atOrBelow(leHours * HOUR_MS) })),
       { leHours: null, count },

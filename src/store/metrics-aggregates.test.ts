@@ -359,4 +359,61 @@ describe.each(DIALECTS)('metrics tallies on %s', (dialect) => {
     await rebuildMetricsAggregates(store.db);
     expect(await fromTallies(store.db, since)).toEqual(expected);
   });
+
+  it('re-tally a person only when an update changes what the tally is made of (migration 0013)', async () => {
+    const uid = 'tally-only-on-change';
+    await store.db
+      .insertInto('users')
+      .values({
+        id: uid,
+        username: uid,
+        username_lower: uid,
+        status: 'active',
+        created_at: 1_000,
+        updated_at: 0,
+      })
+      .execute();
+    const aid = `${uid}-hotp`;
+    await store.db
+      .insertInto('authenticators')
+      .values({
+        id: aid,
+        user_id: uid,
+        type: 'hotp',
+        state: 'active',
+        params: '{}',
+        created_at: 0,
+        updated_at: 0,
+        activated_at: 5_000,
+      })
+      .execute();
+    const tally = () =>
+      store.db
+        .selectFrom('metrics_enrolment')
+        .select(['factors', 'active', 'enrol_ms'])
+        .where('user_id', '=', uid)
+        .executeTakeFirstOrThrow();
+    const exact = { factors: 1, active: 1, enrol_ms: 4_000 };
+    expect(await tally()).toEqual(exact);
+    // A marker only a re-tally would overwrite.
+    await store.db.updateTable('metrics_enrolment').set({ factors: 99 }).where('user_id', '=', uid).execute();
+    // What a validation writes: the counter, and state and first activation set to what they are.
+    await store.db
+      .updateTable('authenticators')
+      .set((eb) => ({
+        counter: 7,
+        updated_at: 9,
+        state: 'active',
+        activated_at: eb.fn.coalesce('activated_at', eb.val(8_000)),
+      }))
+      .where('id', '=', aid)
+      .execute();
+    expect((await tally()).factors).toBe(99);
+    // A real change (first activation moved) re-tallies the person from their rows.
+    await store.db.updateTable('authenticators').set({ activated_at: 6_000 }).where('id', '=', aid).execute();
+    expect(await tally()).toEqual({ ...exact, enrol_ms: 5_000 });
+    await store.db.updateTable('metrics_enrolment').set({ factors: 99 }).where('user_id', '=', uid).execute();
+    await store.db.updateTable('authenticators').set({ state: 'suspended' }).where('id', '=', aid).execute();
+    expect(await tally()).toEqual({ factors: 1, active: 0, enrol_ms: 5_000 });
+  });
 });

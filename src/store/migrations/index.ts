@@ -11,6 +11,7 @@ import { migration0009 } from './0009-console-roles.js';
 import { migration0010 } from './0010-start-date.js';
 import { migration0011 } from './0011-metrics-aggregates.js';
 import { migration0012 } from './0012-requirement-counts-from.js';
+import { migration0013 } from './0013-metrics-trigger-conditions.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-start-date': migration0010,
   '0011-metrics-aggregates': migration0011,
   '0012-requirement-counts-from': migration0012,
+  '0013-metrics-trigger-conditions': migration0013,
 };
 
 /** Kysely's provider over the compiled-in list (no file scanning, so `dist/` is enough). */
