@@ -4,8 +4,8 @@ import type { Context } from '../context.js';
 import { markMetIfSatisfied } from '../lifecycle/mark-met.js';
 import type { PolicyService } from '../policy/policy-service.js';
 import type { Db } from '../store/open-store.js';
-import { authenticatorsRepo } from '../store/repos/authenticators.js';
-import { type UserGate, usersRepo } from '../store/repos/users.js';
+import { authenticatorsRepo, type GateAndVerifiable } from '../store/repos/authenticators.js';
+import { usersRepo } from '../store/repos/users.js';
 import type { AuthenticatorRow } from '../store/schema.js';
 import { retryAfterSeconds } from './backoff.js';
 import { failureCounter } from './failure-counter.js';
@@ -41,8 +41,8 @@ export class ValidationService {
 
   /** Checks `code` for `username`. Unknown, disabled and factor-less people get the same reject. */
   async validate(actor: Actor, username: string, code: string): Promise<ValidationResult> {
-    const user = await usersRepo.gateByUsername(this.ctx.store.reader, username);
-    return this.check(actor, user, code, { username });
+    const found = await authenticatorsRepo.verifiableOf(this.ctx.store.reader, { username }, VALIDATABLE);
+    return this.check(actor, found, code, { username });
   }
 
   /**
@@ -56,32 +56,40 @@ export class ValidationService {
     code: string,
     opts: { onlyAuthenticatorId?: string } = {},
   ): Promise<ValidationResult> {
-    const user = await usersRepo.gateById(this.ctx.store.reader, userId);
-    return this.check(actor, user, code, { userId }, opts.onlyAuthenticatorId);
+    const found = await authenticatorsRepo.verifiableOf(this.ctx.store.reader, { userId }, VALIDATABLE);
+    return this.check(actor, found, code, { userId }, opts.onlyAuthenticatorId);
   }
 
   private async check(
     actor: Actor,
-    user: UserGate | undefined,
+    found: GateAndVerifiable | undefined,
     code: string,
     who: Record<string, string>,
     onlyAuthenticatorId?: string,
   ): Promise<ValidationResult> {
     const { store, clock } = this.ctx;
     const now = clock.now();
+    const user = found?.gate;
     // A throttled request is refused before any write: an attacker's flood costs one read each.
     if (user && failureCounter.isLocked(user.locked_until, now)) {
       return { result: 'throttled', retryAfterSeconds: retryAfterSeconds(user.locked_until!, now) };
     }
-    if (user?.status !== 'active') {
+    if (found?.gate.status !== 'active') {
       await store.groupCommit((trx) =>
         this.audit(trx, actor, 'validation.rejected', null, { ...who, reason: 'unknown_or_inactive' }),
       );
       return { result: 'reject' };
     }
-    const types = await this.countingTypes(user.id, actor);
-    const candidates = await this.matchingAuthenticators(user.id, code, now, types, onlyAuthenticatorId);
-    return store.groupCommit((trx) => this.decide(trx, actor, user.id, candidates, now));
+    const { gate, authenticators } = found;
+    const types = await this.countingTypes(gate.id, actor);
+    const candidates = await this.matchingAuthenticators(
+      authenticators,
+      code,
+      now,
+      types,
+      onlyAuthenticatorId,
+    );
+    return store.groupCommit((trx) => this.decide(trx, actor, gate.id, candidates, now));
   }
 
   /** The OTP types that count for this person under their policy (the policy evaluator decides). */
@@ -92,18 +100,20 @@ export class ValidationService {
     return VALIDATABLE.filter((t) => allowed.includes(t));
   }
 
-  /** The person's authenticators for which `code` is right now (pure checks, no writes). */
+  /**
+   * Those of the person's verifiable authenticators (read with their gate) of `types` for which
+   * `code` is right now (pure checks, no writes).
+   */
   private async matchingAuthenticators(
-    userId: string,
+    rows: readonly AuthenticatorRow[],
     code: string,
     now: number,
     types: readonly AuthenticatorRow['type'][],
     onlyId?: string,
   ): Promise<Candidate[]> {
-    if (types.length === 0) return [];
-    const rows = await authenticatorsRepo.verifiable(this.ctx.store.reader, userId, types);
     const out: Candidate[] = [];
     for (const row of rows) {
+      if (!types.includes(row.type)) continue;
       if (onlyId !== undefined && row.id !== onlyId) continue;
       const type = getType(row.type);
       if (!type.check || !row.secret_enc) continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_IMPORTED_SEED_BYTES, NEW_SEED_BYTES, otpParamsSchema } from './params.js';
+import { MIN_IMPORTED_SEED_BYTES, NEW_SEED_BYTES, otpParamsSchema, storedOtpParams } from './params.js';
 
 describe('otpParamsSchema', () => {
   it('fills the defaults', () => {
@@ -37,5 +37,26 @@ describe('seed size constants', () => {
     expect(MIN_IMPORTED_SEED_BYTES).toBe(16);
     expect(NEW_SEED_BYTES).toBe(20);
     expect(NEW_SEED_BYTES * 8).toBeGreaterThanOrEqual(112);
+  });
+});
+
+describe('storedOtpParams', () => {
+  it('parses stored text as the schema does, anew when the text differs', () => {
+    expect(storedOtpParams('{"algorithm":"SHA256","digits":8}')).toEqual({
+      algorithm: 'SHA256',
+      digits: 8,
+      period: 30,
+    });
+    // Asked again (now from memory), and for a changed text: each answer follows its own text.
+    expect(storedOtpParams('{"algorithm":"SHA256","digits":8}').digits).toBe(8);
+    expect(storedOtpParams('{"algorithm":"SHA256","digits":6}').digits).toBe(6);
+    expect(Object.isFrozen(storedOtpParams('{}'))).toBe(true);
+  });
+
+  it('refuses invalid text every time it is asked', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(() => storedOtpParams('{"digits":7}')).toThrow();
+      expect(() => storedOtpParams('not json')).toThrow();
+    }
   });
 });

@@ -16,3 +16,22 @@ export const otpParamsSchema = z.object({
 
 /** OTP settings after validation and defaults. */
 export type OtpParams = z.infer<typeof otpParamsSchema>;
+
+/** The most stored settings texts kept parsed (authenticators share a handful of them). */
+const PARSED_LIMIT = 256;
+const parsed = new Map<string, Readonly<OtpParams>>();
+
+/**
+ * An authenticator's stored `params` (JSON text) parsed and validated, as `otpParamsSchema`
+ * would. Keyed by the text itself, so a changed row is parsed anew; invalid text throws every
+ * time. Saves a JSON.parse and a schema check on every code checked.
+ */
+export function storedOtpParams(text: string): Readonly<OtpParams> {
+  let params = parsed.get(text);
+  if (!params) {
+    params = Object.freeze(otpParamsSchema.parse(JSON.parse(text)));
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(text, params);
+  }
+  return params;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuthenticatorType } from '../authenticator-type.js';
-import { encodeBase32, otpauthUri, otpParamsSchema, verifyHotp } from '../otp/index.js';
+import { encodeBase32, otpauthUri, otpParamsSchema, storedOtpParams, verifyHotp } from '../otp/index.js';
 import { otpOptionFields } from './issue-options.js';
 import { resolveSeed } from './otp-seed.js';
 
@@ -65,7 +65,7 @@ export const hotpType: AuthenticatorType<HotpIssueOptions> = {
   },
 
   check(row, secret, code) {
-    const { algorithm, digits } = otpParamsSchema.parse(JSON.parse(row.params));
+    const { algorithm, digits } = storedOtpParams(row.params);
     const result = verifyHotp({
       secret,
       code,

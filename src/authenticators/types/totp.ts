@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AuthenticatorType } from '../authenticator-type.js';
-import { encodeBase32, otpauthUri, otpParamsSchema, verifyTotp } from '../otp/index.js';
+import { encodeBase32, otpauthUri, otpParamsSchema, storedOtpParams, verifyTotp } from '../otp/index.js';
 import { otpOptionFields } from './issue-options.js';
 import { resolveSeed } from './otp-seed.js';
 
@@ -42,7 +42,7 @@ export const totpType: AuthenticatorType<TotpIssueOptions> = {
   },
 
   check(row, secret, code, now) {
-    const params = otpParamsSchema.parse(JSON.parse(row.params));
+    const params = storedOtpParams(row.params);
     const result = verifyTotp({ secret, code, nowMs: now, ...params, lastStep: row.counter });
     return result.ok ? { ok: true, counter: result.step } : { ok: false };
   },

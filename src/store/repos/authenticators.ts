@@ -1,28 +1,58 @@
 import type { Db } from '../open-store.js';
 import { type PreparedQuery, prepareQuery } from '../prepared-query.js';
 import type { AuthenticatorRow, NewAuthenticatorRow } from '../schema.js';
+import type { UserGate } from './users.js';
 
 type Kind = AuthenticatorRow['type'];
 
-/** `verifiable` compiled once per list of types (callers pass a few fixed lists). */
-const verifiableQueries = new Map<string, PreparedQuery<[userId: string], AuthenticatorRow>>();
+/** Which person a verification is for: by lower-cased username (the API) or by id (sign-in). */
+type PersonKey = 'username_lower' | 'id';
 
-function verifiableQuery(types: readonly Kind[]): PreparedQuery<[userId: string], AuthenticatorRow> {
-  const key = types.join(',');
-  let q = verifiableQueries.get(key);
-  if (!q) {
+/** A joined row of `verifiableOf`: the person's gate columns beside one authenticator's (or nulls). */
+type GateJoinRow = { [K in keyof AuthenticatorRow]: AuthenticatorRow[K] | null } & {
+  gate_id: string;
+  gate_status: UserGate['status'];
+  gate_locked_until: UserGate['locked_until'];
+};
+
+/** `verifiableOf` compiled once per list of types (callers pass a few fixed lists) and key. */
+const verifiableQueries = new WeakMap<
+  readonly Kind[],
+  Record<PersonKey, PreparedQuery<[key: string], GateJoinRow>>
+>();
+
+function verifiableQuery(by: PersonKey, types: readonly Kind[]): PreparedQuery<[key: string], GateJoinRow> {
+  let byKey = verifiableQueries.get(types);
+  if (!byKey) {
     const list = [...types];
-    q = prepareQuery((db, userId: string) =>
-      db
-        .selectFrom('authenticators')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('state', 'in', ['pending', 'active'])
-        .where('type', 'in', list),
-    );
-    verifiableQueries.set(key, q);
+    const query = (column: PersonKey) =>
+      prepareQuery((db, value: string) =>
+        db
+          .selectFrom('users')
+          .leftJoin('authenticators', (join) =>
+            join
+              .onRef('authenticators.user_id', '=', 'users.id')
+              .on('authenticators.state', 'in', ['pending', 'active'])
+              .on('authenticators.type', 'in', list),
+          )
+          .selectAll('authenticators')
+          .select([
+            'users.id as gate_id',
+            'users.status as gate_status',
+            'users.locked_until as gate_locked_until',
+          ])
+          .where(`users.${column}`, '=', value),
+      );
+    byKey = { username_lower: query('username_lower'), id: query('id') };
+    verifiableQueries.set(types, byKey);
   }
-  return q;
+  return byKey[by];
+}
+
+/** A person's gate and their authenticators that may verify a code now (see `verifiableOf`). */
+export interface GateAndVerifiable {
+  gate: UserGate;
+  authenticators: AuthenticatorRow[];
 }
 
 /** `forUser`, compiled once (an activation reads the person's factors). */
@@ -72,14 +102,29 @@ export const authenticatorsRepo = {
       .execute();
   },
 
-  /** The person's authenticators that may verify a code now: pending or active, of the given types. */
-  verifiable(
+  /**
+   * What a verification reads first, in one statement (the validation hot path): the person's
+   * gate (who, whether active, whether locked) and their authenticators that may verify a code
+   * now, pending or active, of the given types. Undefined for an unknown person.
+   */
+  async verifiableOf(
     db: Db,
-    userId: string,
-    types: readonly AuthenticatorRow['type'][],
-  ): Promise<AuthenticatorRow[]> {
-    if (types.length === 0) return Promise.resolve([]);
-    return verifiableQuery(types).all(db, userId);
+    by: { username: string } | { userId: string },
+    types: readonly Kind[],
+  ): Promise<GateAndVerifiable | undefined> {
+    const rows =
+      'username' in by
+        ? await verifiableQuery('username_lower', types).all(db, by.username.toLowerCase())
+        : await verifiableQuery('id', types).all(db, by.userId);
+    const first = rows[0];
+    if (!first) return undefined;
+    const gate = { id: first.gate_id, status: first.gate_status, locked_until: first.gate_locked_until };
+    const authenticators: AuthenticatorRow[] = [];
+    for (const { gate_id, gate_status, gate_locked_until, ...row } of rows) {
+      // A person without such authenticators comes back as one row of nulls on their side.
+      if (row.id !== null) authenticators.push(row as AuthenticatorRow);
+    }
+    return { gate, authenticators };
   },
 
   /** The person's authenticators of one type that are not revoked (to replace them). */

@@ -4,11 +4,11 @@ import { orderedPage, type PageQuery } from '../page-query.js';
 import { prepareQuery } from '../prepared-query.js';
 import type { NewUserRow, UserRow, UserUpdate } from '../schema.js';
 
-/** What a verification needs of a person before the work: who, whether active, whether locked. */
-const GATE = ['id', 'status', 'locked_until'] as const;
-
-/** A person as `gateByUsername` and `gateById` read them. */
-export type UserGate = Pick<UserRow, (typeof GATE)[number]>;
+/**
+ * What a verification needs of a person before the work: who, whether active, whether locked
+ * (read with their authenticators by `authenticatorsRepo.verifiableOf`).
+ */
+export type UserGate = Pick<UserRow, 'id' | 'status' | 'locked_until'>;
 
 /** The queries of the validation hot path, compiled once (see prepared-query.ts). */
 const hot = {
@@ -16,10 +16,6 @@ const hot = {
   byUsernameLower: prepareQuery((db, lower: string) =>
     db.selectFrom('users').selectAll().where('username_lower', '=', lower),
   ),
-  gateByUsernameLower: prepareQuery((db, lower: string) =>
-    db.selectFrom('users').select(GATE).where('username_lower', '=', lower),
-  ),
-  gateById: prepareQuery((db, id: string) => db.selectFrom('users').select(GATE).where('id', '=', id)),
   // The throttle columns only: a failed code is no change to the person (no `updated_at`, no
   // `version`), so SCIM's meta.lastModified and ETag stay as they were.
   recordFailure: prepareQuery((db, id: string) =>
@@ -92,16 +88,6 @@ export const usersRepo = {
   /** Case-insensitive: usernames are unique regardless of case. */
   byUsername(db: Db, username: string): Promise<UserRow | undefined> {
     return hot.byUsernameLower.first(db, username.toLowerCase());
-  },
-
-  /** `byUsername` narrowed to what a verification checks first (a hot path: fewer columns to read). */
-  gateByUsername(db: Db, username: string): Promise<UserGate | undefined> {
-    return hot.gateByUsernameLower.first(db, username.toLowerCase());
-  },
-
-  /** `byId` narrowed like `gateByUsername`. */
-  gateById(db: Db, id: string): Promise<UserGate | undefined> {
-    return hot.gateById.first(db, id);
   },
 
   async insert(db: Db, row: NewUserRow): Promise<void> {
