@@ -184,6 +184,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     async close() {
       await queue.drain();
       await checkpointer?.stop();
+      await wal?.close();
       if (reader) await reader.destroy();
       await db.destroy();
     },

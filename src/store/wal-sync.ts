@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { close, fdatasync, open } from 'node:fs';
 
 /** Makes SQLite commits durable off the event loop. */
 export interface WalSync {
@@ -9,6 +9,8 @@ export interface WalSync {
   durable(): Promise<void>;
   /** Syncs started so far (for tests and the bench probe). */
   readonly syncs: number;
+  /** Closes the descriptor (the store closes its connections after this). */
+  close(): Promise<void>;
 }
 
 /**
@@ -19,22 +21,30 @@ export interface WalSync {
  * fdatasync of the WAL, on libuv's thread pool, before it answers for a commit. An acknowledged
  * write is on disk exactly as with FULL; the loop serves other requests meanwhile.
  *
- * The file is opened for each sync (three pool steps, microseconds against the flush itself), so
- * a WAL that SQLite deleted and created anew is never synced through a stale descriptor.
+ * One descriptor, opened at the first sync, serves the store's life: SQLite deletes a WAL only
+ * when its last connection closes (or the journal mode changes, which nothing here does), and
+ * the store's writer stays open until after `close()`.
  */
 export function walSync(walPath: string): WalSync {
   let running: Promise<void> | null = null;
   let next: Promise<void> | null = null;
+  let fd: Promise<number> | null = null;
   let syncs = 0;
+
+  const descriptor = (): Promise<number> => {
+    fd ??= new Promise<number>((resolve, reject) =>
+      open(walPath, 'r', (err, n) => (err ? reject(err) : resolve(n))),
+    ).catch((err: unknown) => {
+      fd = null;
+      throw err;
+    });
+    return fd;
+  };
 
   async function syncOnce(): Promise<void> {
     syncs++;
-    const file = await open(walPath, 'r');
-    try {
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
+    const n = await descriptor();
+    await new Promise<void>((resolve, reject) => fdatasync(n, (err) => (err ? reject(err) : resolve())));
   }
 
   function start(): Promise<void> {
@@ -60,6 +70,15 @@ export function walSync(walPath: string): WalSync {
     },
     get syncs() {
       return syncs;
+    },
+    async close() {
+      await running?.catch(() => undefined);
+      await next?.catch(() => undefined);
+      const open = fd;
+      fd = null;
+      if (!open) return;
+      const n = await open.catch(() => null);
+      if (n !== null) await new Promise<void>((resolve) => close(n, () => resolve()));
     },
   };
 }
