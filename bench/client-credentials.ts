@@ -30,7 +30,11 @@ function tokenSpec(name: string, url: string, seconds: number, client: Seeded['s
 
 /**
  * client_credentials tokens/s through Portcullis (its store adapter, audit, everything) against
- * a bare oidc-provider with its in-memory adapter issuing the same (opaque) tokens, same run.
+ * a bare oidc-provider issuing the same (opaque) tokens, same run. The baseline stores its
+ * tokens and client durably too (SQLite, synchronous = FULL, one commit per event-loop turn: see
+ * bench/bare-oidc.ts): an opaque token no other instance can introspect or revoke is not the
+ * same product, and an in-memory baseline counted storing them as Portcullis' overhead.
+ * (BARE_STORE=memory runs that in-memory baseline, as a reference for what storage costs.)
  */
 export async function benchClientCredentials(
   b: Bench,

@@ -37,6 +37,16 @@ describe.each(DIALECTS)('SSO sign-in with password and TOTP on %s', (dialect) =>
     });
     expect(second.body).toContain('autocomplete="one-time-code"');
     expect(second.body).toContain('inputmode="numeric"');
+    const uid = /\/interaction\/([^/"]+)\/otp/.exec(second.body)?.[1];
+    expect(uid).toBeTruthy();
+    const signInStates = () =>
+      rt.ctx.store.db
+        .selectFrom('oidc_models')
+        .select('id')
+        .where('kind', '=', 'SignIn')
+        .where('uid', '=', uid!)
+        .execute();
+    expect(await signInStates()).toHaveLength(1);
     const back = await browser.submit(second, 'otp', { code: totp.code() });
     expect(back.status).toBe(303);
     expect(back.location).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/cb\?code=/);
@@ -59,6 +69,8 @@ describe.each(DIALECTS)('SSO sign-in with password and TOTP on %s', (dialect) =>
     const signedIn = events.find((e) => e.action === 'sso.signed_in');
     expect(signedIn?.details).toMatchObject({ acr: AAL2, client: rp.clientId });
     expect(signedIn?.details.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
+    // The sign-in's own state ended with it (in the commit of that audit event).
+    expect(await signInStates()).toHaveLength(0);
   });
 
   it('serves the pages with a nonce CSP, no framing, labelled fields and a submit button', async () => {

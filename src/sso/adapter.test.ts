@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIALECTS } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
 import { storeAdapter } from './adapter.js';
+import { clientSecretAad } from './client-service.js';
 
 describe.each(DIALECTS)('oidc-provider adapter over the store on %s', (dialect) => {
   let rt: TestRuntime;
@@ -92,5 +93,56 @@ describe.each(DIALECTS)('oidc-provider adapter over the store on %s', (dialect) 
     expect(found).not.toHaveProperty('client_secret_enc');
     expect(await clients.find('unknown')).toBeUndefined();
     await expect(clients.upsert('x', {}, 1)).rejects.toThrow();
+  });
+
+  it('opens a client once per instance, yet every instance sees a rotated secret, a changed flag or a removal at once', async () => {
+    const created = await rt.services.sso.clients.create(
+      { label: 'test' },
+      { name: 'Service', grantTypes: ['client_credentials'] },
+    );
+    const id = created.clientId;
+    // Two instances: each its own adapter (and its own opened clients) over the one database.
+    const one = storeAdapter(rt.ctx.store, rt.ctx.keyring)('Client');
+    const two = storeAdapter(rt.ctx.store, rt.ctx.keyring)('Client');
+    const decrypt = vi.spyOn(rt.ctx.keyring, 'decrypt');
+    try {
+      const first = await one.find(id);
+      expect(first).toMatchObject({ client_secret: created.clientSecret, first_party: true });
+      // What oidc-provider gets can be changed by it without touching what the instance keeps.
+      (first as Record<string, unknown>).client_secret = 'tampered';
+      expect(await one.find(id)).toMatchObject({ client_secret: created.clientSecret });
+      expect(decrypt).toHaveBeenCalledTimes(1);
+      expect(await two.find(id)).toMatchObject({ client_secret: created.clientSecret });
+      expect(decrypt).toHaveBeenCalledTimes(2);
+
+      // The secret is rotated (written as a rotation on any instance would write it).
+      const row = await rt.ctx.store.db
+        .selectFrom('oidc_clients')
+        .selectAll()
+        .where('client_id', '=', id)
+        .executeTakeFirstOrThrow();
+      const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
+      metadata.client_secret_enc = rt.ctx.keyring.encrypt(Buffer.from('rotated-secret'), clientSecretAad(id));
+      await rt.ctx.store.db
+        .updateTable('oidc_clients')
+        .set({ metadata: JSON.stringify(metadata) })
+        .where('client_id', '=', id)
+        .execute();
+      expect(await one.find(id)).toMatchObject({ client_secret: 'rotated-secret' });
+      expect(await two.find(id)).toMatchObject({ client_secret: 'rotated-secret' });
+
+      await rt.ctx.store.db
+        .updateTable('oidc_clients')
+        .set({ first_party: 0 })
+        .where('client_id', '=', id)
+        .execute();
+      expect(await one.find(id)).toMatchObject({ first_party: false });
+
+      await rt.ctx.store.db.deleteFrom('oidc_clients').where('client_id', '=', id).execute();
+      expect(await one.find(id)).toBeUndefined();
+      expect(await two.find(id)).toBeUndefined();
+    } finally {
+      decrypt.mockRestore();
+    }
   });
 });

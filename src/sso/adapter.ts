@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Db, Store } from '../store/open-store.js';
 import { oidcClientsRepo } from '../store/repos/oidc-clients.js';
 import { oidcModelsRepo } from '../store/repos/oidc-models.js';
-import type { OidcModelRow } from '../store/schema.js';
+import type { OidcClientRow, OidcModelRow } from '../store/schema.js';
 import { aalOfAcr } from './acr-amr.js';
 import { clientSecretAad } from './client-service.js';
 import { key, plausible } from './model-ids.js';
@@ -81,14 +81,19 @@ class ModelAdapter implements Adapter {
     });
   }
 
+  /**
+   * Reads go to `store.reader` (committed data; on SQLite a connection that never waits behind a
+   * group commit): every write of ours resolves only once committed, and consuming re-checks in
+   * its own conditional UPDATE.
+   */
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!plausible(id)) return undefined;
-    return toPayload(this.alive(await oidcModelsRepo.find(this.store.db, this.kind, key(id))), id);
+    return toPayload(this.alive(await oidcModelsRepo.find(this.store.reader, this.kind, key(id))), id);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     if (!plausible(uid)) return undefined;
-    return toPayload(this.alive(await oidcModelsRepo.findByUid(this.store.db, this.kind, uid)));
+    return toPayload(this.alive(await oidcModelsRepo.findByUid(this.store.reader, this.kind, uid)));
   }
 
   /**
@@ -124,7 +129,7 @@ class ModelAdapter implements Adapter {
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
     if (!plausible(userCode)) return undefined;
-    return toPayload(await oidcModelsRepo.findByUserCode(this.store.db, this.kind, userCode));
+    return toPayload(await oidcModelsRepo.findByUserCode(this.store.reader, this.kind, userCode));
   }
 
   /**
@@ -155,12 +160,30 @@ class ModelAdapter implements Adapter {
   }
 }
 
+/** Most clients whose opened metadata an instance keeps (a deployment registers far fewer). */
+const OPENED_CLIENTS_MAX = 1_000;
+
+/** A client as last opened, with the stored row it came from. */
+interface OpenedClient {
+  metadata: string;
+  firstParty: number;
+  payload: AdapterPayload;
+}
+
 /**
  * Clients come from `oidc_clients` (registered by the CLI or the admin API), with the sealed
  * secret opened for oidc-provider, which compares it in constant time. Dynamic registration is
  * off, so oidc-provider never writes clients.
+ *
+ * oidc-provider looks the client up on every token request. The row is read every time (one
+ * indexed read of committed data), so a client removed or changed on any instance is seen at
+ * once; only opening it (parsing, decrypting the secret) is kept per instance, and reused while
+ * the stored row is exactly the one it was opened from — a rotated secret, re-sealed data key
+ * or any other change makes the row differ and opens it again.
  */
 class ClientAdapter implements Adapter {
+  private readonly opened = new Map<string, OpenedClient>();
+
   constructor(
     private readonly store: Store,
     private readonly keyring: Keyring,
@@ -168,8 +191,22 @@ class ClientAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!plausible(id)) return undefined;
-    const row = await oidcClientsRepo.byId(this.store.db, id);
-    if (!row) return undefined;
+    const row = await oidcClientsRepo.byId(this.store.reader, id);
+    if (!row) {
+      this.opened.delete(id);
+      return undefined;
+    }
+    const cached = this.opened.get(id);
+    if (cached && cached.metadata === row.metadata && cached.firstParty === row.first_party) {
+      return { ...cached.payload };
+    }
+    const payload = await this.open(row);
+    if (this.opened.size >= OPENED_CLIENTS_MAX) this.opened.delete(this.opened.keys().next().value!);
+    this.opened.set(id, { metadata: row.metadata, firstParty: row.first_party, payload });
+    return { ...payload };
+  }
+
+  private async open(row: OidcClientRow): Promise<AdapterPayload> {
     const { client_secret_enc: sealed, ...metadata } = JSON.parse(row.metadata) as Record<string, unknown>;
     const secret =
       typeof sealed === 'string'

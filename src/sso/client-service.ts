@@ -63,9 +63,9 @@ export class ClientService {
     return (await oidcClientsRepo.list(this.ctx.store.db)).map(toClientView);
   }
 
-  /** One client, or NOT_FOUND. */
+  /** One client, or NOT_FOUND (committed data: every sign-in page names its client). */
   async get(clientId: string): Promise<ClientView> {
-    const row = await oidcClientsRepo.byId(this.ctx.store.db, clientId);
+    const row = await oidcClientsRepo.byId(this.ctx.store.reader, clientId);
     if (!row) throw new AppError('NOT_FOUND', `no client with id ${clientId}`);
     return toClientView(row);
   }

@@ -37,10 +37,12 @@ export function signInPolicy(
       'acr_values_unmet',
       'the session does not reach the requested authentication level',
       async (ctx) => {
-        const { session, params, client } = ctx.oidc;
+        const { session, params, client, result } = ctx.oidc;
         if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
-        // A session from a sign-in to another application may be below what this one's policy needs.
-        const policy = client ? await policyAal(session.accountId, client.clientId) : 1;
+        // A session from a sign-in to another application may be below what this one's policy
+        // needs. One that was just signed in for this authorization (it resumes from the sign-in
+        // pages, which required the policy's level for this client) is not looked up again.
+        const policy = client && !result?.login ? await policyAal(session.accountId, client.clientId) : 1;
         return aalOfAcr(session.acr) < Math.max(requiredAal(params?.acr_values, FLOOR_AAL), policy)
           ? Check.REQUEST_PROMPT
           : Check.NO_NEED_TO_PROMPT;

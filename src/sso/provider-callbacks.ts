@@ -1,5 +1,6 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { IdentityService } from '../identity/identity-service.js';
+import type { Store } from '../store/open-store.js';
+import { usersRepo } from '../store/repos/users.js';
 
 /** The first-party flag the adapter adds to each client's metadata. */
 function firstParty(ctx: KoaContextWithOIDC): boolean {
@@ -26,10 +27,14 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   return grant;
 }
 
-/** Claims of an active person (anyone else has no account as far as OIDC goes). */
-export function findAccount(identity: IdentityService): Configuration['findAccount'] {
+/**
+ * Claims of an active person (anyone else has no account as far as OIDC goes). oidc-provider
+ * asks several times per sign-in (resuming it, redeeming its code): one read of the person's
+ * committed row each time, so a person disabled on any instance has no account at once.
+ */
+export function findAccount(store: Store): Configuration['findAccount'] {
   return async (_ctx, sub) => {
-    const person = await identity.get(sub).catch(() => undefined);
+    const person = await usersRepo.byId(store.reader, sub).catch(() => undefined);
     if (person?.status !== 'active') return undefined;
     return {
       accountId: person.id,
@@ -37,7 +42,7 @@ export function findAccount(identity: IdentityService): Configuration['findAccou
         return {
           sub: person.id,
           preferred_username: person.username,
-          ...(person.displayName ? { name: person.displayName } : {}),
+          ...(person.display_name ? { name: person.display_name } : {}),
           ...(person.email ? { email: person.email } : {}),
         };
       },

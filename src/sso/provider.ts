@@ -1,6 +1,5 @@
 import Provider, { type Configuration, interactionPolicy } from 'oidc-provider';
 import type { Context } from '../context.js';
-import type { IdentityService } from '../identity/identity-service.js';
 import type { GrantAudit } from './grant-audit.js';
 import { accountClientMetadata } from './account-client.js';
 import { consoleClientMetadata } from './console-client.js';
@@ -90,7 +89,6 @@ function cookieNames(https: boolean) {
 export function buildProvider(
   ctx: Context,
   deps: {
-    identity: IdentityService;
     grantAudit: GrantAudit;
     /** The level the person's policy requires for a client (see signInPolicy). */
     policyAal?: (accountId: string, clientId: string) => Promise<Aal>;
@@ -185,7 +183,7 @@ export function buildProvider(
       url: (_koa, interaction) => `/interaction/${interaction.uid}`,
     },
     loadExistingGrant,
-    findAccount: findAccount(deps.identity),
+    findAccount: findAccount(ctx.store),
     // Refresh tokens for clients allowed them, until the sign-in's re-authentication deadline.
     issueRefreshToken: async (_koa, client, code) => {
       const { acr, authTime } = code as { acr?: string; authTime?: number };

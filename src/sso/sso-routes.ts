@@ -18,13 +18,12 @@ import { SsoSessionReader } from './session-reader.js';
  * serves, so a configuration problem stops start-up.
  */
 export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Services): Promise<void> {
-  const { sso, identity } = services;
+  const { sso } = services;
   await sso.signingKeys.ensure();
   const holder = new ProviderHolder(sso.signingKeys, ctx.clock, (keys) =>
     buildProvider(
       ctx,
       {
-        identity,
         grantAudit: sso.grantAudit,
         policyAal: sso.signIn.policyAal,
         reauthDue: policyReauthDue(ctx, services.policy),

@@ -68,8 +68,10 @@ export async function applyOutcome(
     case 'finish': {
       const { acr, amr } = next.assurance;
       const to = await protocol.finishLogin(request.raw, reply.raw, { accountId: person!.id, acr, amr });
-      await signIn.recordSignedIn(actor, person!.id, next.assurance, view.clientId);
-      await states.drop(uid);
+      // The audit event and the end of the sign-in's state share one commit.
+      await signIn.recordSignedIn(actor, person!.id, next.assurance, view.clientId, (trx) =>
+        states.dropIn(trx, uid),
+      );
       return reply.redirect(to, 303);
     }
   }

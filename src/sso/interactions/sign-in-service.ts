@@ -6,6 +6,7 @@ import type { Context } from '../../context.js';
 import { openEnrolmentDeadline } from '../../lifecycle/mark-met.js';
 import { verifyPassword } from '../../crypto/passwords.js';
 import { isAppError } from '../../shared/errors.js';
+import type { Db } from '../../store/open-store.js';
 import { usersRepo } from '../../store/repos/users.js';
 import type { UserRow } from '../../store/schema.js';
 import { retryAfterSeconds } from '../../verification/backoff.js';
@@ -60,10 +61,11 @@ export class SignInService {
   /** Checks a username and password; unknown, inactive and password-less people get the same answer in the same time. */
   async checkPassword(actor: Actor, username: string, password: string): Promise<CheckResult<UserRow>> {
     const now = this.ctx.clock.now();
-    // Input no username can be (too long, a NUL byte) is an unknown person, not a query.
+    // Input no username can be (too long, a NUL byte) is an unknown person, not a query. Read
+    // off the writer (committed data): a failure is counted in its own write below.
     const user =
       username.length <= MAX_INPUT && !username.includes('\0')
-        ? await usersRepo.byUsername(this.ctx.store.db, username)
+        ? await usersRepo.byUsername(this.ctx.store.reader, username)
         : undefined;
     if (user && failureCounter.isLocked(user.locked_until, now)) {
       return { ok: false, throttledFor: retryAfterSeconds(user.locked_until!, now) };
@@ -113,7 +115,8 @@ export class SignInService {
       methods,
       // An open enrolment requirement's deadline, when there is one (lifecycle rules set it).
       enrolmentDeadline:
-        (await openEnrolmentDeadline(this.ctx.store.db, user.id)) ?? user.created_at + req.graceDays * DAY_MS,
+        (await openEnrolmentDeadline(this.ctx.store.reader, user.id)) ??
+        user.created_at + req.graceDays * DAY_MS,
       now,
       // A TOTP enrolled here reaches AAL2; a device-bound passkey AAL3 (where passkeys can be offered).
       enrolableAal: enrolableUnder(req, this.webauthn.available),
@@ -214,15 +217,25 @@ export class SignInService {
     );
   }
 
-  /** Records a completed sign-in: the person, the level reached, how, and for which client. */
-  async recordSignedIn(actor: Actor, userId: string, assurance: Assurance, clientId: string): Promise<void> {
-    await this.ctx.store.groupCommit((trx) =>
-      this.ctx.audit.append(trx, actor, {
+  /**
+   * Records a completed sign-in: the person, the level reached, how, and for which client;
+   * `alsoIn` writes in the same transaction (the sign-in state it ends).
+   */
+  async recordSignedIn(
+    actor: Actor,
+    userId: string,
+    assurance: Assurance,
+    clientId: string,
+    alsoIn?: (trx: Db) => Promise<void>,
+  ): Promise<void> {
+    await this.ctx.store.groupCommit(async (trx) => {
+      await this.ctx.audit.append(trx, actor, {
         action: 'sso.signed_in',
         subject: userId,
         details: { acr: assurance.acr, amr: assurance.amr, client: clientId },
-      }),
-    );
+      });
+      await alsoIn?.(trx);
+    });
   }
 
   /** Records a sign-in that ended without access (refused, unmet level, cancelled). */

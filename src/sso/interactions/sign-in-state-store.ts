@@ -1,4 +1,5 @@
 import type { Context } from '../../context.js';
+import type { Db } from '../../store/open-store.js';
 import { oidcModelsRepo } from '../../store/repos/oidc-models.js';
 import { INTERACTION_TTL_SECONDS } from '../token-lifetimes.js';
 import type { SignInState } from './sign-in-flow.js';
@@ -21,7 +22,8 @@ export class SignInStateStore {
   constructor(private readonly ctx: Context) {}
 
   async load(uid: string): Promise<LoadedState | undefined> {
-    const row = await oidcModelsRepo.find(this.ctx.store.db, KIND, uid);
+    // Committed data, off the writer: a step's save is a compare-and-set against what it read.
+    const row = await oidcModelsRepo.find(this.ctx.store.reader, KIND, uid);
     if (!row || (row.expires_at !== null && row.expires_at <= Date.now())) return undefined;
     return { state: JSON.parse(row.payload) as SignInState, version: row.payload };
   }
@@ -55,6 +57,11 @@ export class SignInStateStore {
   }
 
   async drop(uid: string): Promise<void> {
-    await this.ctx.store.groupCommit((trx) => oidcModelsRepo.destroy(trx, KIND, uid));
+    await this.ctx.store.groupCommit((trx) => this.dropIn(trx, uid));
+  }
+
+  /** Drops the state inside a caller's transaction (with the audit event that ends the sign-in). */
+  async dropIn(trx: Db, uid: string): Promise<void> {
+    await oidcModelsRepo.destroy(trx, KIND, uid);
   }
 }
