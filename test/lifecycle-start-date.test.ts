@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rescheduled } from '../src/lifecycle/requirement-row.js';
 import { enrolmentRequirementsRepo } from '../src/store/repos/enrolment-requirements.js';
 import { DIALECTS } from './support/databases.js';
-import { drainJobs } from './support/lifecycle.js';
-import { apiRequest, createTestRuntime, mailTo, type TestRuntime } from './support/runtime.js';
+import { dayOnePassRuntime, drainJobs, passJobRunAt, personOverApi } from './support/lifecycle.js';
+import { apiRequest, mailTo, type TestRuntime } from './support/runtime.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const HOUR = 60 * 60 * 1000;
@@ -23,32 +23,22 @@ describe.each(DIALECTS)('the start date drives enrolment timing on %s', (dialect
   const start = Date.UTC(2026, 11, 8);
 
   beforeAll(async () => {
-    rt = await createTestRuntime(dialect);
-    rt.clock.set(t0);
-    admin = await rt.token('admin');
     // 14 days to enrol, reminders on days 1, 3 and 6 of the grace period; day-one passes allowed.
-    const policy = await api('POST', '/policies', {
-      name: 'timing',
-      targetKind: 'default',
-      rules: { graceDays: 14, reminderDays: [13, 11, 8], accessPassMinutes: 24 * 60 },
-    });
-    expect(policy.statusCode, policy.body).toBe(201);
-    await rt.services.lifecycle.rules.create(actor, {
-      name: 'Starters: a day-one pass to the manager 3 days ahead',
-      trigger: 'joiner',
+    ({ rt, admin } = await dayOnePassRuntime(dialect, t0, {
+      policy: {
+        name: 'timing',
+        rules: { graceDays: 14, reminderDays: [13, 11, 8], accessPassMinutes: 24 * 60 },
+      },
+      rule: 'Starters: a day-one pass to the manager 3 days ahead',
       groupName: 'starters',
-      action: { require: ['totp', 'webauthn'], passToManagerDaysBefore: 3 },
-    });
+      daysBefore: 3,
+    }));
   });
   afterAll(() => rt.dispose());
 
   const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>) =>
     apiRequest(rt, admin, method, url, payload);
-  const person = async (body: Record<string, unknown>) => {
-    const res = await api('POST', '/users', body);
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().id as string;
-  };
+  const person = (body: Record<string, unknown>) => personOverApi(rt, admin, body);
   const requirement = async (id: string) => {
     const res = await api('GET', `/users/${id}/requirements`);
     expect(res.statusCode, res.body).toBe(200);
@@ -60,12 +50,6 @@ describe.each(DIALECTS)('the start date drives enrolment timing on %s', (dialect
   };
   const audit = async (id: string, action: string) =>
     (await rt.services.audit.forSubject(id)).filter((e) => e.action === action);
-  const passJob = (requirementId: string) =>
-    rt.ctx.store.db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('idempotency_key', '=', `joiner-start-pass:${requirementId}`)
-      .executeTakeFirstOrThrow();
   const passMails = async (address: string) =>
     (await mailTo(rt, address)).filter((m) => m.subject.includes('Temporary Access Pass'));
 
@@ -140,7 +124,7 @@ describe.each(DIALECTS)('the start date drives enrolment timing on %s', (dialect
     });
     const req = await requirement(id);
     expect(req.deadline).toBe(iso(start + 14 * DAY));
-    expect(Number((await passJob(req.id!)).run_at)).toBe(start - 3 * DAY);
+    expect(await passJobRunAt(rt, req.id!)).toBe(start - 3 * DAY);
 
     const later = Date.UTC(2026, 11, 15);
     rt.clock.set(t0 + DAY);
@@ -156,7 +140,7 @@ describe.each(DIALECTS)('the start date drives enrolment timing on %s', (dialect
       countsFrom: iso(later),
       deadline: iso(later + 14 * DAY),
     });
-    expect(Number((await passJob(req.id!)).run_at)).toBe(later - 3 * DAY);
+    expect(await passJobRunAt(rt, req.id!)).toBe(later - 3 * DAY);
     const [updated] = await audit(id, 'person.updated');
     expect(updated?.details).toMatchObject({ changed: ['displayName', 'startDate'], source: 'api' });
     const [moved] = await audit(id, 'lifecycle.requirement_rescheduled');
@@ -202,7 +186,7 @@ describe.each(DIALECTS)('the start date drives enrolment timing on %s', (dialect
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().startDate).toBeNull();
     expect(await requirement(id)).toMatchObject({ countsFrom: iso(t1), deadline: iso(t1 + 14 * DAY) });
-    expect(Number((await passJob(req.id!)).run_at)).toBe(t1);
+    expect(await passJobRunAt(rt, req.id!)).toBe(t1);
     await drainJobs(rt);
     expect(await passMails('boss3@example.org')).toEqual([]);
     expect(await mailTo(rt, 'cleared@example.org')).toHaveLength(1);

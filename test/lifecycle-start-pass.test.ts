@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redeemOneTimeCode } from '../src/authenticators/redeem-one-time-code.js';
 import { DIALECTS } from './support/databases.js';
-import { drainJobs } from './support/lifecycle.js';
+import { dayOnePassRuntime, drainJobs, personOverApi } from './support/lifecycle.js';
 import { urlsIn } from './support/links.js';
-import { apiRequest, createTestRuntime, mailTo, type TestRuntime } from './support/runtime.js';
+import { apiRequest, mailTo, type TestRuntime } from './support/runtime.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const MINUTE = 60 * 1000;
@@ -22,22 +22,13 @@ describe.each(DIALECTS)('a day-one pass to the manager on %s', (dialect) => {
   const start = Date.UTC(2026, 11, 8);
 
   beforeAll(async () => {
-    rt = await createTestRuntime(dialect);
-    rt.clock.set(t0);
-    admin = await rt.token('admin');
     // The pass lifetime is policy's: a whole day one.
-    const policy = await api('POST', '/policies', {
-      name: 'day-one passes',
-      targetKind: 'default',
-      rules: { accessPassMinutes: 24 * 60 },
-    });
-    expect(policy.statusCode, policy.body).toBe(201);
-    await rt.services.lifecycle.rules.create(actor, {
-      name: 'New starters: a day-one pass to the manager 3 days ahead',
-      trigger: 'joiner',
+    ({ rt, admin } = await dayOnePassRuntime(dialect, t0, {
+      policy: { name: 'day-one passes', rules: { accessPassMinutes: 24 * 60 } },
+      rule: 'New starters: a day-one pass to the manager 3 days ahead',
       groupName: 'starters',
-      action: { require: ['totp', 'webauthn'], passToManagerDaysBefore: 3 },
-    });
+      daysBefore: 3,
+    }));
   });
   afterAll(() => rt.dispose());
 
@@ -47,11 +38,7 @@ describe.each(DIALECTS)('a day-one pass to the manager on %s', (dialect) => {
   const passMails = async (address: string) =>
     (await inbox(address)).filter((m) => m.subject.includes('Temporary Access Pass'));
   const actions = async (userId: string) => (await rt.services.audit.forSubject(userId)).map((e) => e.action);
-  const person = async (body: Record<string, unknown>) => {
-    const res = await api('POST', '/users', body);
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().id as string;
-  };
+  const person = (body: Record<string, unknown>) => personOverApi(rt, admin, body);
   const redeem = (userId: string, code: string) =>
     redeemOneTimeCode(rt.ctx, 'access_pass', userId, code, actor);
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './support/databases.js';
-import { apiRequest, createTestRuntime, type TestRuntime } from './support/runtime.js';
+import { dayOnePassRuntime, passJobRunAt } from './support/lifecycle.js';
+import { apiRequest, type TestRuntime } from './support/runtime.js';
 import {
   ENTERPRISE,
   expectScimError,
@@ -32,26 +33,17 @@ describe.each(DIALECTS)('SCIM start date on %s', (dialect) => {
   const t0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 
   beforeAll(async () => {
-    rt = await createTestRuntime(dialect);
-    rt.clock.set(t0);
+    ({ rt, admin } = await dayOnePassRuntime(dialect, t0, {
+      policy: {
+        name: 'timing',
+        rules: { graceDays: 14, reminderDays: [13, 11, 8], accessPassMinutes: 24 * 60 },
+      },
+      rule: 'Everyone with a start date: a day-one pass to the manager 2 days ahead',
+      groupName: null,
+      daysBefore: 2,
+    }));
     app = await rt.app();
     scim = scimClient(app, await rt.token('scim'));
-    admin = await rt.token('admin');
-    const policy = await apiRequest(rt, admin, 'POST', '/policies', {
-      name: 'timing',
-      targetKind: 'default',
-      rules: { graceDays: 14, reminderDays: [13, 11, 8], accessPassMinutes: 24 * 60 },
-    });
-    expect(policy.statusCode, policy.body).toBe(201);
-    await rt.services.lifecycle.rules.create(
-      { label: 'test' },
-      {
-        name: 'Everyone with a start date: a day-one pass to the manager 2 days ahead',
-        trigger: 'joiner',
-        groupName: null,
-        action: { require: ['totp', 'webauthn'], passToManagerDaysBefore: 2 },
-      },
-    );
   });
   afterAll(() => rt?.dispose());
 
@@ -60,6 +52,8 @@ describe.each(DIALECTS)('SCIM start date on %s', (dialect) => {
     expect(res.statusCode, res.body).toBe(201);
     return res.json() as Json;
   };
+  /** A PatchOp of `ops` on one User. */
+  const patchUser = (id: string, ...ops: Json[]) => scim('PATCH', `/Users/${id}`, patchOp(...ops));
   const getUser = async (id: string) => (await scim('GET', `/Users/${id}`)).json() as Json;
   const count = async (text: string) => {
     const res = await scim('GET', `/Users${filter(text)}`);
@@ -151,7 +145,7 @@ describe.each(DIALECTS)('SCIM start date on %s', (dialect) => {
   it('PATCH in the shapes Entra ID and Okta send: a URN path, a path-less object keyed by the URN, remove', async () => {
     const u = await create({ [ENTERPRISE]: { department: 'Sales' } });
     const patch = async (...ops: Json[]) => {
-      const res = await scim('PATCH', `/Users/${u.id}`, patchOp(...ops));
+      const res = await patchUser(u.id, ...ops);
       expect(res.statusCode, res.body).toBe(200);
       return res.json()[PORTCULLIS] as Json | undefined;
     };
@@ -184,31 +178,20 @@ describe.each(DIALECTS)('SCIM start date on %s', (dialect) => {
     const u = await create({ title: 'Before', [PORTCULLIS]: { startDate: '2026-12-08' } });
     const before = await getUser(u.id);
     for (const value of ['2026-12-32', 'tomorrow', 42, { startDate: '2026-12-09' }]) {
-      const res = await scim(
-        'PATCH',
-        `/Users/${u.id}`,
-        patchOp(
-          { op: 'replace', path: 'title', value: 'After' },
-          { op: 'replace', path: `${PORTCULLIS}:startDate`, value },
-        ),
+      const res = await patchUser(
+        u.id,
+        { op: 'replace', path: 'title', value: 'After' },
+        { op: 'replace', path: `${PORTCULLIS}:startDate`, value },
       );
       expectScimError(res, 400, 'invalidValue');
     }
-    const okta = await scim(
-      'PATCH',
-      `/Users/${u.id}`,
-      patchOp({ op: 'replace', value: { title: 'After', [PORTCULLIS]: { startDate: '2026-02-29' } } }),
-    );
+    const okta = await patchUser(u.id, {
+      op: 'replace',
+      value: { title: 'After', [PORTCULLIS]: { startDate: '2026-02-29' } },
+    });
     expectScimError(okta, 400, 'invalidValue');
-    expectScimError(
-      await scim(
-        'PATCH',
-        `/Users/${u.id}`,
-        patchOp({ op: 'replace', path: `${PORTCULLIS}:hireDate`, value: 'x' }),
-      ),
-      400,
-      'invalidPath',
-    );
+    const hireDate = await patchUser(u.id, { op: 'replace', path: `${PORTCULLIS}:hireDate`, value: 'x' });
+    expectScimError(hireDate, 400, 'invalidPath');
     const after = await getUser(u.id);
     expect(after).toEqual(before);
     expect(after.meta.version).toBe(before.meta.version);
@@ -246,39 +229,30 @@ describe.each(DIALECTS)('SCIM start date on %s', (dialect) => {
     });
     const req = await openRequirement(u.id);
     expect(req).toMatchObject({ countsFrom: iso(start), deadline: iso(start + 14 * DAY) });
-    const job = () =>
-      rt.ctx.store.db
-        .selectFrom('jobs')
-        .select('run_at')
-        .where('idempotency_key', '=', `joiner-start-pass:${req.id}`)
-        .executeTakeFirstOrThrow();
-    expect(Number((await job()).run_at)).toBe(start - 2 * DAY);
+    expect(await passJobRunAt(rt, req.id)).toBe(start - 2 * DAY);
 
     // A bad date moves nothing.
-    expectScimError(
-      await scim(
-        'PATCH',
-        `/Users/${u.id}`,
-        patchOp({ op: 'replace', path: `${PORTCULLIS}:startDate`, value: '2026-12-40' }),
-      ),
-      400,
-      'invalidValue',
-    );
+    const badDate = await patchUser(u.id, {
+      op: 'replace',
+      path: `${PORTCULLIS}:startDate`,
+      value: '2026-12-40',
+    });
+    expectScimError(badDate, 400, 'invalidValue');
     expect((await openRequirement(u.id)).deadline).toBe(iso(start + 14 * DAY));
 
     const later = Date.UTC(2027, 0, 11);
-    const res = await scim(
-      'PATCH',
-      `/Users/${u.id}`,
-      patchOp({ op: 'Replace', path: `${PORTCULLIS}:startDate`, value: '2027-01-11' }),
-    );
+    const res = await patchUser(u.id, {
+      op: 'Replace',
+      path: `${PORTCULLIS}:startDate`,
+      value: '2027-01-11',
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(await openRequirement(u.id)).toMatchObject({
       id: req.id,
       countsFrom: iso(later),
       deadline: iso(later + 14 * DAY),
     });
-    expect(Number((await job()).run_at)).toBe(later - 2 * DAY);
+    expect(await passJobRunAt(rt, req.id)).toBe(later - 2 * DAY);
     const actions = (await rt.services.audit.forSubject(u.id)).map((e) => e.action);
     expect(actions).toEqual(
       expect.arrayContaining([
@@ -300,6 +274,6 @@ describe.each(DIALECTS)('SCIM start date on %s', (dialect) => {
       countsFrom: iso(t0 + DAY),
       deadline: iso(t0 + 15 * DAY),
     });
-    expect(Number((await job()).run_at)).toBe(t0 + DAY);
+    expect(await passJobRunAt(rt, req.id)).toBe(t0 + DAY);
   });
 });

@@ -28,6 +28,7 @@ import {
   summarizeProfile,
 } from '../profile-summary.js';
 import { benchArgon2, signInOnce, TotpPeople } from '../sign-in.js';
+import { validateAcceptOp } from './validate-accept.js';
 
 /**
  * CPU per operation of the three hot paths (validate accept, client_credentials token, full
@@ -136,19 +137,7 @@ async function main() {
     const pid = server.child.pid;
 
     if (ONLY.has('validate')) {
-      const people = await HotpPeople.issue(server.url, seeded);
-      const spec = people.acceptSpec('v', 1);
-      const op = async () => {
-        const { body, tag } = spec.next!();
-        const res = await fetch(`${server.url}/api/v1/validate`, {
-          method: 'POST',
-          headers: spec.headers,
-          body,
-        });
-        const text = await res.text();
-        const outcome = spec.onResponse!(res.status, text, tag, {});
-        if (outcome !== 'accept') throw new Error(`validate: ${outcome} ${text}`);
-      };
+      const op = validateAcceptOp(await HotpPeople.issue(server.url, seeded));
       results.validateUs = await cpuPerOp(pid, OPS, 300, op);
       log(`validate accept: ${fmt(results.validateUs)}`);
     }

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { createTestDatabase } from '../../test/support/databases.js';
 import { cpuSecondsOf, schedOf, freePort } from '../children.js';
 import { HotpPeople, pool, seedPeople, serverEnv, startServer, stopServer } from '../portcullis.js';
+import { validateAcceptOp } from './validate-accept.js';
 
 /**
  * Validate accepts on PostgreSQL, per accept: the server's CPU (process and main thread), the
@@ -62,18 +63,8 @@ async function main() {
     });
     const pid = server.child.pid;
     const people = await HotpPeople.issue(server.url, seeded);
-    const spec = people.acceptSpec('validate', 1);
     const problems: string[] = [];
-    const accept = async () => {
-      const { body, tag } = spec.next!();
-      const res = await fetch(`${server.url}/api/v1/validate`, {
-        method: 'POST',
-        headers: spec.headers,
-        body,
-      });
-      const outcome = spec.onResponse!(res.status, await res.text(), tag, {});
-      if (outcome !== 'accept') problems.push(outcome);
-    };
+    const accept = validateAcceptOp(people, (outcome) => problems.push(outcome));
     const queries = async () => {
       process.kill(pid, 'SIGUSR2');
       await new Promise((r) => setTimeout(r, 300));

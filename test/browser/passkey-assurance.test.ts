@@ -1,14 +1,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
-import { createPerson } from '../support/people.js';
 import { authorize } from '../support/sso.js';
 import {
   aal,
-  addVirtualAuthenticator,
   callbackUrl,
   chromiumForFile,
   freshPage,
+  passkeyFirst,
+  personWithPasskey,
   type ServedSetup,
   servedSetup,
 } from './support.js';
@@ -26,16 +26,8 @@ describe.each(DIALECTS)('passkey assurance and session limits in Chromium on %s'
   afterAll(() => rt?.dispose());
 
   /** A new person who enrols a passkey (device-bound, or synced) in the enrol-now flow; returns the ID token claims. */
-  async function enrolPasskey(page: Page, username: string, synced: boolean) {
-    const person = await createPerson(rt, username, { password: `${username} password` });
-    await addVirtualAuthenticator(page, { synced });
-    const req = await authorize(rp);
-    await page.goto(req.url.href);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(`${username} password`);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: /passkey/ }).click();
-    return { person, claims: (await req.finish(await callbackUrl(page))).claims()! };
+  function enrolPasskey(page: Page, username: string, synced: boolean) {
+    return personWithPasskey({ rt, rp }, page, username, { synced });
   }
 
   /** A new authorization request in the page: true when SSO answered without asking anything. */
@@ -81,9 +73,7 @@ describe.each(DIALECTS)('passkey assurance and session limits in Chromium on %s'
     expect(claims.amr).toEqual(expect.arrayContaining(['swk']));
 
     // Passkey-first for an application that asks for AAL3.
-    const aal3 = await authorize(rp, { acr_values: aal(3), prompt: 'login' });
-    await page.goto(aal3.url.href);
-    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    const aal3 = await passkeyFirst(rp, page, { acr_values: aal(3) });
     const back = new URL(await callbackUrl(page));
     expect(back.searchParams.get('error')).toBe('unmet_authentication_requirements');
     expect(back.searchParams.get('state')).toBe(aal3.state);

@@ -1,7 +1,6 @@
 import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.js';
-import { createPerson } from '../support/people.js';
 import { authorize } from '../support/sso.js';
 import {
   aal,
@@ -9,6 +8,8 @@ import {
   callbackUrl,
   chromiumForFile,
   freshPage,
+  passkeyFirst,
+  personWithPasskey,
   type ServedSetup,
   servedSetup,
 } from './support.js';
@@ -33,30 +34,27 @@ describe.each(DIALECTS)('a synced passkey, then a device-bound key, in Chromium 
 
   /** A new person who enrols a synced platform passkey in the enrol-now flow; its claims and authenticator. */
   async function personWithSyncedPasskey(page: Page, username: string) {
-    const person = await createPerson(rt, username, { password: `${username} password` });
-    const synced = await addVirtualAuthenticator(page, { synced: true });
-    const req = await authorize(rp);
-    await page.goto(req.url.href);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(`${username} password`);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: /passkey/ }).click();
-    const claims = (await req.finish(await callbackUrl(page))).claims()!;
-    return { person, synced, claims };
+    const { person, authenticator, claims } = await personWithPasskey({ rt, rp }, page, username, {
+      synced: true,
+    });
+    return { person, synced: authenticator, claims };
   }
 
   /**
-   * Adds a device-bound security key (BE=0, USB: Chromium allows one platform authenticator per
-   * tab) in /account, on the session the synced passkey signed in; the synced one does not answer.
+   * A person with a synced passkey who then adds a device-bound security key (BE=0, USB: Chromium
+   * allows one platform authenticator per tab) in /account, on the session the synced passkey
+   * signed in (the synced one does not answer meanwhile); both authenticators and the key's credential.
    */
-  async function addSecurityKey(page: Page, synced: Virtual): Promise<Virtual> {
+  async function personWithSecurityKey(page: Page, username: string) {
+    const { person, synced } = await personWithSyncedPasskey(page, username);
     const key = await addVirtualAuthenticator(page, { synced: false, transport: 'usb' });
     await answers(synced, false);
     await page.goto(`${rt.url}/account`);
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.waitForURL(/done=added/);
     await answers(synced, true);
-    return key;
+    const [keyCred] = await credentialsOf(key);
+    return { person, synced, key, keyCred: keyCred! };
   }
 
   /** Whether a virtual authenticator answers (user presence) at all: the person picks which one to touch. */
@@ -69,14 +67,6 @@ describe.each(DIALECTS)('a synced passkey, then a device-bound key, in Chromium 
 
   async function credentialsOf(a: Virtual) {
     return (await a.cdp.send('WebAuthn.getCredentials', { authenticatorId: a.authenticatorId })).credentials;
-  }
-
-  /** Passkey-first (no username) for an authorization request with `extra`; the redirect back, or the page. */
-  async function passkeyFirst(page: Page, extra: Record<string, string>) {
-    const req = await authorize(rp, { prompt: 'login', ...extra });
-    await page.goto(req.url.href);
-    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-    return req;
   }
 
   async function auditOf(userId: string, action: string) {
@@ -102,7 +92,7 @@ describe.each(DIALECTS)('a synced passkey, then a device-bound key, in Chromium 
     expect(claims.amr).not.toContain('hwk');
 
     // acr_values AAL2, passkey-first: the synced passkey with user verification is two factors.
-    const two = await passkeyFirst(page, { acr_values: aal(2) });
+    const two = await passkeyFirst(rp, page, { acr_values: aal(2) });
     const aal2 = (await two.finish(await callbackUrl(page))).claims()!;
     expect(aal2.sub).toBe(person.id);
     expect(aal2.acr).toBe(aal(2));
@@ -139,15 +129,13 @@ describe.each(DIALECTS)('a synced passkey, then a device-bound key, in Chromium 
 
   it('reaches AAL3 once a device-bound key is added; the admin API shows how each passkey counts', async () => {
     const page = await freshPage(chromium.browser);
-    const { person, synced } = await personWithSyncedPasskey(page, 'sy-dev');
-    const key = await addSecurityKey(page, synced);
-    const [keyCred] = await credentialsOf(key);
+    const { person, synced, key, keyCred } = await personWithSecurityKey(page, 'sy-dev');
     expect(keyCred).toMatchObject({ backupEligibility: false, backupState: false });
     expect(await credentialsOf(synced)).toHaveLength(1);
 
     // The AAL3 request, passkey-first with the device-bound key.
     await answers(synced, false);
-    const direct = await passkeyFirst(page, { acr_values: aal(3) });
+    const direct = await passkeyFirst(rp, page, { acr_values: aal(3) });
     const aal3 = (await direct.finish(await callbackUrl(page))).claims()!;
     expect(aal3.sub).toBe(person.id);
     expect(aal3.acr).toBe(aal(3));
@@ -157,7 +145,7 @@ describe.each(DIALECTS)('a synced passkey, then a device-bound key, in Chromium 
     // The synced passkey first: the page now asks for the stronger one instead of refusing.
     await answers(synced, true);
     await answers(key, false);
-    const stepUp = await passkeyFirst(page, { acr_values: aal(3) });
+    const stepUp = await passkeyFirst(rp, page, { acr_values: aal(3) });
     await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
     expect(page.url()).not.toContain('/cb?');
     await answers(synced, false);
@@ -181,18 +169,16 @@ describe.each(DIALECTS)('a synced passkey, then a device-bound key, in Chromium 
 
   it('refuses a device-bound credential that later claims to be backup eligible: no AAL3 from it', async () => {
     const page = await freshPage(chromium.browser);
-    const { person, synced } = await personWithSyncedPasskey(page, 'sy-flip');
-    const key = await addSecurityKey(page, synced);
-    const [keyCred] = await credentialsOf(key);
+    const { person, synced, key, keyCred } = await personWithSecurityKey(page, 'sy-flip');
     // The same credential now reports BE=1, BS=1 (WebAuthn L3: BE never changes after creation).
     await key.cdp.send('WebAuthn.setCredentialProperties', {
       authenticatorId: key.authenticatorId,
-      credentialId: keyCred!.credentialId,
+      credentialId: keyCred.credentialId,
       backupEligibility: true,
       backupState: true,
     });
     await answers(synced, false);
-    await passkeyFirst(page, { acr_values: aal(3) });
+    await passkeyFirst(rp, page, { acr_values: aal(3) });
     expect(await page.getByRole('alert').textContent()).toContain('passkey could not sign you in');
     expect(page.url()).not.toContain('/cb?');
     const failed = await auditOf(person.id, 'webauthn.authentication_failed');

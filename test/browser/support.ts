@@ -4,9 +4,10 @@ import { type Browser, type CDPSession, chromium, type Page } from 'playwright-c
 import { afterAll, beforeAll } from 'vitest';
 import type { ManualClock } from '../../src/shared/clock.js';
 import type { Dialect, TestDatabase } from '../support/databases.js';
+import { createPerson } from '../support/people.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { freePort } from '../support/server-process.js';
-import { relyingParty } from '../support/sso.js';
+import { authorize, relyingParty } from '../support/sso.js';
 
 /** The `acr` value of NIST assurance level `n`. */
 export const aal = (n: number) => `http://idmanagement.gov/ns/assurance/aal/${n}`;
@@ -115,4 +116,38 @@ export async function screenshot(page: Page, name: string, dir = SHOTS): Promise
 export async function callbackUrl(page: Page): Promise<string> {
   await page.waitForURL(/\/cb\?/, { timeout: 15_000 });
   return page.url();
+}
+
+/**
+ * A new person (password `USERNAME password`) who signs in with the password and enrols a passkey
+ * (a virtual authenticator with `opts`) in the enrol-now flow: the person, the authenticator and
+ * the ID token claims of that first sign-in.
+ */
+export async function personWithPasskey(
+  { rt, rp }: ServedSetup,
+  page: Page,
+  username: string,
+  opts: VirtualAuthenticatorOptions = {},
+) {
+  const person = await createPerson(rt, username, { password: `${username} password` });
+  const authenticator = await addVirtualAuthenticator(page, opts);
+  const req = await authorize(rp);
+  await page.goto(req.url.href);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(`${username} password`);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: /passkey/ }).click();
+  const claims = (await req.finish(await callbackUrl(page))).claims()!;
+  return { person, authenticator, claims };
+}
+
+/**
+ * Passkey-first (no username): a new authorization request (prompt=login, and `extra`) and the
+ * passkey button pressed; returns the request, to finish on the redirect back.
+ */
+export async function passkeyFirst(rp: ServedSetup['rp'], page: Page, extra: Record<string, string> = {}) {
+  const req = await authorize(rp, { prompt: 'login', ...extra });
+  await page.goto(req.url.href);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  return req;
 }

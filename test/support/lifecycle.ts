@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { decodeBase32, totp } from '../../src/authenticators/otp/index.js';
-import type { TestRuntime } from './runtime.js';
+import { JOINER_START_PASS } from '../../src/lifecycle/start-pass.js';
+import type { Dialect } from './databases.js';
+import { apiRequest, createTestRuntime, type TestRuntime } from './runtime.js';
 
 /** Runs the job worker until nothing is due (mail, sweeps); returns how many jobs ran. */
 export async function drainJobs(rt: TestRuntime): Promise<number> {
@@ -48,4 +50,63 @@ export async function enrolThroughLink(rt: TestRuntime, path: string) {
  */
 export async function disableLifecycleRules(rt: TestRuntime): Promise<void> {
   await rt.ctx.store.db.updateTable('lifecycle_rules').set({ enabled: 0 }).execute();
+}
+
+/**
+ * The start-date tests' runtime: on the controlled clock at `t0`, with an admin token, a default
+ * policy (`name`, `rules`) set over the admin API, and a joiner rule (`rule`) for `groupName`
+ * (null: everyone) that requires TOTP or WebAuthn and hands the manager a Temporary Access Pass
+ * `daysBefore` days ahead of the start date.
+ */
+export async function dayOnePassRuntime(
+  dialect: Dialect,
+  t0: number,
+  opts: {
+    policy: { name: string; rules: Record<string, unknown> };
+    rule: string;
+    groupName: string | null;
+    daysBefore: number;
+  },
+): Promise<{ rt: TestRuntime; admin: string }> {
+  const rt = await createTestRuntime(dialect);
+  try {
+    rt.clock.set(t0);
+    const admin = await rt.token('admin');
+    const policy = await apiRequest(rt, admin, 'POST', '/policies', {
+      ...opts.policy,
+      targetKind: 'default',
+    });
+    expect(policy.statusCode, policy.body).toBe(201);
+    await rt.services.lifecycle.rules.create(
+      { label: 'test' },
+      {
+        name: opts.rule,
+        trigger: 'joiner',
+        groupName: opts.groupName,
+        action: { require: ['totp', 'webauthn'], passToManagerDaysBefore: opts.daysBefore },
+      },
+    );
+    return { rt, admin };
+  } catch (err) {
+    // The caller never gets the runtime to dispose of: its database goes now.
+    await rt.dispose();
+    throw err;
+  }
+}
+
+/** Creates a person with POST /api/v1/users as `admin`; asserts 201 and returns the new id. */
+export async function personOverApi(rt: TestRuntime, admin: string, body: Record<string, unknown>) {
+  const res = await apiRequest(rt, admin, 'POST', '/users', body);
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}
+
+/** When the day-one pass job of an enrolment requirement is due (ms), read from the jobs table. */
+export async function passJobRunAt(rt: TestRuntime, requirementId: string): Promise<number> {
+  const job = await rt.ctx.store.db
+    .selectFrom('jobs')
+    .select('run_at')
+    .where('idempotency_key', '=', `${JOINER_START_PASS}:${requirementId}`)
+    .executeTakeFirstOrThrow();
+  return Number(job.run_at);
 }
