@@ -138,7 +138,8 @@ export async function benchMixedLoad(
   b.runs[validations.name] = validations;
   const end = memoryOf(server.pid);
   peakMb = Math.max(peakMb, end.rssMb);
-  b.extra.mixedLoad = { seconds, signIns, reads, writes, rssSamplesMb: samples, end };
+  const memory = await memoryParts(server.url);
+  b.extra.mixedLoad = { seconds, signIns, reads, writes, rssSamplesMb: samples, end, memory };
   b.log(
     `mixed load: ${Math.round(validations.goodPerSec)} accepts/s, ${signIns.signIns} sign-ins, ${reads.ok} reads, ${writes.ok} SCIM writes; RSS ${end.rssMb.toFixed(1)} MB`,
   );
@@ -161,7 +162,21 @@ export async function benchMixedLoad(
     note:
       `peak sampled ${peakMb.toFixed(1)} MB, VmHWM ${end.peakRssMb.toFixed(1)} MB; ` +
       `${validations.good} validations (${Math.round(validations.goodPerSec)}/s), ${signIns.signIns} sign-ins, ` +
-      `${reads.ok} admin reads, ${writes.ok} SCIM writes (create + PATCH)` +
+      `${reads.ok} admin reads, ${writes.ok} SCIM writes (create + PATCH); ${memory}` +
       (problems.length ? `; ${problems.join('; ')}` : ''),
   });
+}
+
+/** Where the server's memory is, from its own /metrics: V8 heap used of heap total, and external. */
+async function memoryParts(url: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const mb = (name: string) => {
+      const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
+      return m ? `${(Number(m[1]) / 2 ** 20).toFixed(0)} MB` : '?';
+    };
+    return `V8 heap ${mb('portcullis_nodejs_heap_size_used_bytes')} used of ${mb('portcullis_nodejs_heap_size_total_bytes')}, external ${mb('portcullis_nodejs_external_memory_bytes')}`;
+  } catch (err) {
+    return `no /metrics (${String(err)})`;
+  }
 }

@@ -184,6 +184,8 @@ export class HotpPeople {
   private ring = new Int32Array(0);
   private head = 0;
   private size = 0;
+  /** People `0..locked-1` were locked by `lock()`: the accept path never picks them again. */
+  private locked = 0;
 
   private constructor(
     private readonly url: string,
@@ -223,11 +225,11 @@ export class HotpPeople {
     return this.people.length;
   }
 
-  /** Everyone is free again (call only once no request is in flight). */
+  /** Everyone not locked is free again (call only once no request is in flight). */
   releaseAll(): void {
     this.head = 0;
-    this.size = this.people.length;
-    for (let i = 0; i < this.people.length; i++) this.ring[i] = i;
+    this.size = this.people.length - this.locked;
+    for (let i = 0; i < this.size; i++) this.ring[i] = this.locked + i;
   }
 
   private take(): number {
@@ -327,6 +329,9 @@ export class HotpPeople {
         }
       });
     }
+    // However short the runs between, no later accept load meets a lock (or starts a longer one).
+    this.locked = Math.max(this.locked, who.length);
+    this.releaseAll();
     return {
       lockedAt,
       problems: problems.slice(0, 10).concat(problems.length > 10 ? [`… ${problems.length} in all`] : []),
