@@ -45,7 +45,7 @@ export class AuditService {
   async *export(sinceMs?: number, pageSize = 5_000): AsyncGenerator<AuditEventView> {
     let after = 0;
     for (;;) {
-      const page = await auditRepo.page(this.ctx.store.db, after, pageSize, sinceMs);
+      const page = await auditRepo.page(this.ctx.store.reader, after, pageSize, sinceMs);
       if (page.length === 0) return;
       for (const row of page) yield toAuditView(row);
       after = page[page.length - 1]!.seq;
@@ -61,7 +61,7 @@ export class AuditService {
   async *exportMatching(filter: AuditFilter, pageSize = 5_000): AsyncGenerator<AuditEventView> {
     let afterSeq = 0;
     for (;;) {
-      const page = await auditRepo.search(this.ctx.store.db, filter, pageSize, { afterSeq });
+      const page = await auditRepo.search(this.ctx.store.reader, filter, pageSize, { afterSeq });
       if (page.length === 0) return;
       for (const row of page) yield toAuditView(row);
       afterSeq = page[page.length - 1]!.seq;

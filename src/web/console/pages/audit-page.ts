@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { humanTime } from '../../../account/pages/account-frame.js';
 import type { AuditFilter } from '../../../store/repos/audit-events.js';
 import { html, raw } from '../../html.js';
-import { exportLines } from '../audit-export.js';
+import { exportLines } from '../../../audit/audit-export.js';
 import { CONSOLE_PAGES } from '../console-pages.js';
 import type { ConsoleRouter } from '../console-router.js';
 import { consoleFrame, table } from '../console-view.js';

@@ -1,4 +1,4 @@
-import type { AuditEventView } from '../../audit/audit-service.js';
+import type { AuditEventView } from './audit-service.js';
 
 /** The CSV export's columns, in order. */
 export const AUDIT_CSV_COLUMNS = [
@@ -38,11 +38,25 @@ export function auditCsvLine(e: AuditEventView): string {
   return `${cells.map(csvField).join(',')}\r\n`;
 }
 
-/** The lines of an export: JSON lines, or CSV with its header first. */
+/** Lines per chunk of a streamed export: one socket write each, a few hundred kB at most. */
+const LINES_PER_CHUNK = 500;
+
+/**
+ * The lines of an export, JSON lines or CSV with its header first, in chunks of many lines: a
+ * response streamed from this holds one chunk and one page of events in memory, however long
+ * the trail.
+ */
 export async function* exportLines(
   events: AsyncIterable<AuditEventView>,
   format: 'jsonl' | 'csv',
 ): AsyncGenerator<string> {
-  if (format === 'csv') yield `${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
-  for await (const e of events) yield format === 'csv' ? auditCsvLine(e) : `${JSON.stringify(e)}\n`;
+  let chunk: string[] = format === 'csv' ? [`${AUDIT_CSV_COLUMNS.join(',')}\r\n`] : [];
+  for await (const e of events) {
+    chunk.push(format === 'csv' ? auditCsvLine(e) : `${JSON.stringify(e)}\n`);
+    if (chunk.length >= LINES_PER_CHUNK) {
+      yield chunk.join('');
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk.join('');
 }
