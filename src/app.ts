@@ -4,7 +4,8 @@ import { sendProblem, toProblem } from './api/problem.js';
 import { apiRoutes } from './api/routes.js';
 import type { Context } from './context.js';
 import { enrolRoutes } from './enrolment/enrol-routes.js';
-import { registerPrometheus } from './metrics/prometheus.js';
+import type { Histogram } from 'prom-client';
+import { HTTP_REQUESTS, registerPrometheus } from './metrics/prometheus.js';
 import { workloadCounts } from './metrics/workload-counts.js';
 import { sendScimError, toScimError } from './scim/scim-errors.js';
 import { scimRoutes } from './scim/scim-routes.js';
@@ -97,15 +98,18 @@ export async function buildApp({ ctx, services }: AppDeps): Promise<FastifyInsta
   });
 
   // Before the routes, so its request histogram sees every one of them.
-  registerPrometheus(app, services.metrics, {
+  const registry = registerPrometheus(app, services.metrics, {
     token: ctx.config.metricsToken,
     workload: workloadCounts(ctx, services.policies.exceptions),
   });
+  const requests = registry.getSingleMetric(HTTP_REQUESTS) as Histogram;
   registerApiAuth(app, services.tokens);
   await app.register(async (api) => apiRoutes(api, services), { prefix: '/api/v1' });
   await app.register(async (s) => scimRoutes(s, services), { prefix: '/scim/v2' });
   await app.register(async (web) => bootstrapRoutes(web, services.bootstrap, ctx.config.orgName));
-  await app.register(async (sso) => ssoRoutes(sso, ctx, services));
+  await app.register(async (sso) =>
+    ssoRoutes(sso, ctx, services, (labels, seconds) => requests.observe(labels, seconds)),
+  );
   await app.register(async (enrol) => enrolRoutes(enrol, ctx, services.invitations));
   return app;
 }

@@ -73,6 +73,9 @@ function registerWorkloadGauges(registry: Registry, read: () => Promise<Workload
   );
 }
 
+/** The HTTP request histogram's name (routes served outside Fastify observe it themselves). */
+export const HTTP_REQUESTS = 'portcullis_http_request_duration_seconds';
+
 /**
  * `GET /metrics` in the Prometheus text format, over a registry of this app's own (never the
  * global default: tests build many apps in one process): process metrics, the HTTP request
@@ -86,7 +89,7 @@ export function registerPrometheus(
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'portcullis_' });
   const requests = new Histogram({
-    name: 'portcullis_http_request_duration_seconds',
+    name: HTTP_REQUESTS,
     help: 'HTTP request duration by method, route pattern and status.',
     labelNames: ['method', 'route', 'status'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],

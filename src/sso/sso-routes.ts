@@ -5,7 +5,8 @@ import { accountRoutes } from '../account/account-routes.js';
 import { consoleRoutes } from '../web/console/console-routes.js';
 import { passkeyAssetRoutes } from '../web/passkey-assets.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
-import { mountProvider } from './mount-provider.js';
+import { type ObserveRequest, serveTokenDirectly } from './direct-token-route.js';
+import { mountProvider, publicRequest } from './mount-provider.js';
 import { SsoProtocol } from './protocol.js';
 import { policyReauthDue } from './policy-reauth.js';
 import { buildProvider } from './provider.js';
@@ -17,7 +18,12 @@ import { SsoSessionReader } from './session-reader.js';
  * (/interaction/*). Signing keys are made on first start; the provider is built before the app
  * serves, so a configuration problem stops start-up.
  */
-export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Services): Promise<void> {
+export async function ssoRoutes(
+  app: FastifyInstance,
+  ctx: Context,
+  services: Services,
+  observe: ObserveRequest,
+): Promise<void> {
   const { sso } = services;
   await sso.signingKeys.ensure();
   const holder = new ProviderHolder(sso.signingKeys, ctx.clock, (keys) =>
@@ -33,6 +39,7 @@ export async function ssoRoutes(app: FastifyInstance, ctx: Context, services: Se
   );
   await holder.current();
   await app.register(async (oidc) => mountProvider(oidc, holder, ctx.config.publicUrl));
+  serveTokenDirectly(app, holder, publicRequest(ctx.config.publicUrl), observe);
   await app.register(passkeyAssetRoutes);
   await app.register(async (pages) =>
     interactionRoutes(pages, {

@@ -12,6 +12,7 @@ import { migration0010 } from './0010-start-date.js';
 import { migration0011 } from './0011-metrics-aggregates.js';
 import { migration0012 } from './0012-requirement-counts-from.js';
 import { migration0013 } from './0013-metrics-trigger-conditions.js';
+import { migration0014 } from './0014-oidc-partial-indexes.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-metrics-aggregates': migration0011,
   '0012-requirement-counts-from': migration0012,
   '0013-metrics-trigger-conditions': migration0013,
+  '0014-oidc-partial-indexes': migration0014,
 };
 
 /** Kysely's provider over the compiled-in list (no file scanning, so `dist/` is enough). */
