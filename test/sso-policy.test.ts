@@ -110,6 +110,25 @@ describe.each(DIALECTS)('policy enforced at sign-in and validation on %s', (dial
     expect((await req.finish(back.location!)).claims()!.sub).toBe(p.id);
   });
 
+  it("at an application's sign-in only the OTP types that application's policy counts are accepted", async () => {
+    const app = await relyingParty(rt, { name: 'Ledger' });
+    await api(admin, 'POST', '/api/v1/policies', {
+      name: 'ledger-totp-only',
+      targetKind: 'client',
+      target: app.clientId,
+      rules: { allowedTypes: ['totp'] },
+    });
+    const p = await person('pol-lea', []);
+    const h = await issueHotp(rt, p.id, admin);
+    const t = await issueTotp(rt, p.id, admin);
+    const { req, browser, next } = await passwordStep('pol-lea', app);
+    const refused = await browser.submit(next, 'otp', { code: h.code(0) });
+    expect(refused.location).toBeNull();
+    expect(refused.body).toContain('That code did not work');
+    const back = await browser.submit(refused, 'otp', { code: t.code() });
+    expect((await req.finish(back.location!)).claims()!.sub).toBe(p.id);
+  });
+
   it("a session from another application below this one's policy level signs in again", async () => {
     const strict = await relyingParty(rt, { name: 'Vault' });
     await api(admin, 'POST', '/api/v1/policies', {

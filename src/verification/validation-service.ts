@@ -48,16 +48,17 @@ export class ValidationService {
   /**
    * The sign-in flow's second-factor check, for a person the password step identified: the same
    * throttle, replay rule, failure counter and audit as `validate`. With `onlyAuthenticatorId`
-   * (confirming a new enrolment) only that authenticator's codes count.
+   * (confirming a new enrolment) only that authenticator's codes count; with `countingTypes`
+   * (the types the sign-in's own policy decision counts) the policy is not evaluated again.
    */
   async verifyForSignIn(
     actor: Actor,
     userId: string,
     code: string,
-    opts: { onlyAuthenticatorId?: string } = {},
+    opts: { onlyAuthenticatorId?: string; countingTypes?: readonly string[] } = {},
   ): Promise<ValidationResult> {
     const found = await authenticatorsRepo.verifiableOf(this.ctx.store.reader, { userId }, VALIDATABLE);
-    return this.check(actor, found, code, { userId }, opts.onlyAuthenticatorId);
+    return this.check(actor, found, code, { userId }, opts.onlyAuthenticatorId, opts.countingTypes);
   }
 
   private async check(
@@ -66,6 +67,7 @@ export class ValidationService {
     code: string,
     who: Record<string, string>,
     onlyAuthenticatorId?: string,
+    countingTypes?: readonly string[],
   ): Promise<ValidationResult> {
     const { store, clock } = this.ctx;
     const now = clock.now();
@@ -81,7 +83,10 @@ export class ValidationService {
       return { result: 'reject' };
     }
     const { gate, authenticators } = found;
-    const types = await this.countingTypes(gate.id, actor);
+    // A sign-in passes the types its policy decision (for its client) counts; else decided here.
+    const types = countingTypes
+      ? VALIDATABLE.filter((t) => countingTypes.includes(t))
+      : await this.countingTypes(gate.id, actor);
     const candidates = await this.matchingAuthenticators(
       authenticators,
       code,

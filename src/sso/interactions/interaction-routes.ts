@@ -59,8 +59,9 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
     );
   });
 
-  async function pageContext(view: InteractionView, nonce: string): Promise<PageContext> {
-    const clientName = await deps.clients.get(view.clientId).then(
+  /** The client's display name (a sign-in's state carries it from its first page on). */
+  async function clientNameOf(view: InteractionView): Promise<string> {
+    return deps.clients.get(view.clientId).then(
       (c) => c.name,
       () =>
         view.clientId === ACCOUNT_CLIENT_ID
@@ -69,6 +70,9 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
             ? CONSOLE_CLIENT_NAME
             : view.clientId,
     );
+  }
+
+  function pageContext(view: InteractionView, nonce: string, clientName: string): PageContext {
     return {
       org: config.orgName,
       helpdesk: config.helpdeskContact,
@@ -91,12 +95,19 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
     const view = await interactionOf(request, reply, uid);
     if (!view) return fail(reply, 400, EXPIRED);
     const nonce = newNonce();
-    const pc = await pageContext(view, nonce);
-    if (view.prompt === 'consent')
+    if (view.prompt === 'consent') {
+      const pc = pageContext(view, nonce, await clientNameOf(view));
       return sendPage(reply, consentPage(pc, { scopes: view.missingScopes }), nonce, view);
-    const loaded =
-      (await states.load(uid)) ??
-      (await states.create(uid, startSignIn(requiredAal(view.acrValues, FLOOR_AAL))));
+    }
+    let loaded = await states.load(uid);
+    if (!loaded) {
+      const clientName = await clientNameOf(view);
+      loaded = await states.create(uid, {
+        ...startSignIn(requiredAal(view.acrValues, FLOOR_AAL)),
+        clientName,
+      });
+    }
+    const pc = pageContext(view, nonce, loaded.state.clientName ?? (await clientNameOf(view)));
     const method = (request.query as Record<string, unknown>).method;
     return sendPage(reply, renderStep(pc, loaded.state, { method, loginHint: view.loginHint }), nonce, view);
   });
@@ -110,8 +121,8 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
       return fail(reply, 403, 'This form has expired. Reload the page and try again.');
     }
     const nonce = newNonce();
-    const pc = await pageContext(view, nonce);
     const loaded = await states.load(uid);
+    const pc = pageContext(view, nonce, loaded?.state.clientName ?? (await clientNameOf(view)));
 
     if (action === 'abort') {
       const refused = loaded?.state.step.name === 'refused';

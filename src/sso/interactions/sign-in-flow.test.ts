@@ -55,6 +55,13 @@ describe('sign-in flow', () => {
     if (b.kind === 'finish') expect(b.assurance.acr).toBe(ACR_BY_AAL[2]);
   });
 
+  it('the types the policy decision at the password step counts stay with the sign-in for its second factor', () => {
+    const a = afterPassword(startSignIn(2), { ...facts([otp]), countingTypes: ['totp'] });
+    expect(a.kind).toBe('continue');
+    expect(a.state.countingTypes).toEqual(['totp']);
+    expect(afterPassword(startSignIn(2), facts([otp])).state.countingTypes).toBeUndefined();
+  });
+
   it("a policy of AAL1 (an exception waiving the second factor) ends at the password; the request's level is not lowered", () => {
     const waived = { ...facts([otp], -1), policyAal: 1 as const };
     const a = afterPassword(startSignIn(1), waived);

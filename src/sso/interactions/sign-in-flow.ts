@@ -31,6 +31,10 @@ export interface SignInState {
   step: Step;
   person: { id: string; username: string } | null;
   factors: UsedFactor[];
+  /** The authenticator types the policy decision at the password step counts (the second-factor step's check uses them). */
+  countingTypes?: string[];
+  /** The client's display name, read once when the sign-in started. */
+  clientName?: string;
 }
 
 /** What the flow needs to know of a person once their password is right. */
@@ -45,6 +49,8 @@ export interface PersonFacts {
   enrolableAal: Aal;
   /** The level the person's policy requires for this application: it raises the level asked for, never lowers it. */
   policyAal?: Aal;
+  /** The authenticator types that policy counts at sign-in. */
+  countingTypes?: string[];
 }
 
 /** Where a step leads. */
@@ -67,6 +73,7 @@ export function afterPassword(state: SignInState, facts: PersonFacts): Next {
     requiredAal: Math.max(state.requiredAal, facts.policyAal ?? 1) as Aal,
     person: { id: facts.id, username: facts.username },
     factors: [{ kind: 'password' }],
+    ...(facts.countingTypes ? { countingTypes: facts.countingTypes } : {}),
   };
   // The person's policy (e.g. an exception waiving the second factor) and the request ask for AAL1 only.
   if (s.requiredAal === 1) return finish(s);

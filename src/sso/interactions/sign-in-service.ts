@@ -121,6 +121,9 @@ export class SignInService {
       // A TOTP enrolled here reaches AAL2; a device-bound passkey AAL3 (where passkeys can be offered).
       enrolableAal: enrolableUnder(req, this.webauthn.available),
       policyAal: enforcedAal(req, 1),
+      countingTypes: listTypes()
+        .map((t) => t.kind)
+        .filter((t) => countsUnder(req, t)),
     };
   }
 
@@ -134,9 +137,9 @@ export class SignInService {
     actor: Actor,
     userId: string,
     code: string,
-    onlyAuthenticatorId?: string,
+    opts: { onlyAuthenticatorId?: string; countingTypes?: readonly string[] } = {},
   ): Promise<CheckResult<UsedFactor>> {
-    const r = await this.validation.verifyForSignIn(actor, userId, code, { onlyAuthenticatorId });
+    const r = await this.validation.verifyForSignIn(actor, userId, code, opts);
     if (r.result === 'throttled') return { ok: false, throttledFor: r.retryAfterSeconds };
     if (r.result === 'reject') return { ok: false };
     const d = describeType(r.type);

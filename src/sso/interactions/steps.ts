@@ -94,7 +94,10 @@ const otp: Handler = async (signIn, input) => {
   const given = code(input.body);
   if (!/^[0-9]{6,10}$/.test(given))
     return secondFactorAgain(input, 'otp', 'Enter the code your app shows (digits only).', 400);
-  const r = await signIn.checkCode(input.actor, personOf(input.state).id, given);
+  // The types the password step's policy decision counts (a sign-in saved before it had them: decided again).
+  const r = await signIn.checkCode(input.actor, personOf(input.state).id, given, {
+    countingTypes: input.state.countingTypes,
+  });
   if (!r.ok)
     return secondFactorAgain(
       input,
@@ -170,7 +173,9 @@ const enrolConfirm: Handler = async (signIn, { state, body, actor, pc }) => {
     };
   }
   // Only the new authenticator's code counts: this step proves the enrolment, nothing else.
-  const r = await signIn.checkCode(actor, personOf(state).id, given, step.authenticatorId);
+  const r = await signIn.checkCode(actor, personOf(state).id, given, {
+    onlyAuthenticatorId: step.authenticatorId,
+  });
   if (!r.ok) {
     const error = r.throttledFor ? throttledMessage(r.throttledFor) : WRONG_CODE;
     return { kind: 'page', page: enrolConfirmPage(pc, { error, status: r.throttledFor ? 429 : 200 }) };
