@@ -177,7 +177,9 @@ async function serverBenchmarks(b: Bench, profiles: Record<string, ProfileSummar
     const before = await measure(b, helloSpec('bare hello (before)'));
 
     // 2. The real server over a seeded database. (Imported here: a broken src/ fails this part only.)
-    const { HotpPeople, seedPeople, serverEnv, startServer, stopServer } = await import('./portcullis.js');
+    const { drainJobs, HotpPeople, seedPeople, serverEnv, startServer, stopServer } = await import(
+      './portcullis.js'
+    );
     const { TotpPeople, benchSignIn } = await import('./sign-in.js');
     const port = await freePort();
     const env = serverEnv({ dir: b.work, port });
@@ -216,6 +218,8 @@ async function serverBenchmarks(b: Bench, profiles: Record<string, ProfileSummar
     log(`issuing ${PEOPLE} HOTP and ${SIGNIN_PEOPLE} TOTP authenticators through the admin API`);
     const people = await HotpPeople.issue(setup.url, seeded);
     const totpPeople = await TotpPeople.issue(setup.url, seeded);
+    const due = await drainJobs(env);
+    log(`the setup's ${due} due jobs (invitations, notices) are done`);
     await finish('setup', false);
 
     // 3. Validation accept path: fresh, right codes.
