@@ -58,6 +58,14 @@ function fingerprintOf(rows: ReadonlyArray<{ id: string; version: number }>): st
   return out;
 }
 
+/** One key per set of group names, as the evaluator compares them (case-insensitive, any order). */
+function groupSetKey(groups: readonly string[]): string {
+  return groups
+    .map((g) => g.toLowerCase())
+    .sort()
+    .join('\u0000');
+}
+
 /** Freezes `value` and everything it holds: a shared evaluation cannot be changed by one caller. */
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -185,10 +193,7 @@ export class PolicyService {
     }
     // Without exceptions the evaluation depends on the person only through their groups (as in
     // `requirementsIn`), so people with the same groups share one.
-    const key = `${clientId ?? ''}\u0000${groups
-      .map((g) => g.toLowerCase())
-      .sort()
-      .join('\u0000')}`;
+    const key = `${clientId ?? ''}\u0000${groupSetKey(groups)}`;
     let evaluation = memo.evaluations.get(key);
     if (!evaluation) {
       evaluation = deepFreeze(evaluate({ ...input, exceptions: [] }));
@@ -256,10 +261,7 @@ export class PolicyService {
         out.set(userId, evaluate({ ...input, userId, groups }));
         continue;
       }
-      const key = [...groups]
-        .map((g) => g.toLowerCase())
-        .sort()
-        .join('\u0000');
+      const key = groupSetKey(groups);
       const e = shared.get(key) ?? evaluate({ ...input, userId, groups });
       shared.set(key, e);
       out.set(userId, e);

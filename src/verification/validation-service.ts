@@ -71,10 +71,10 @@ export class ValidationService {
   ): Promise<ValidationResult> {
     const { store, clock } = this.ctx;
     const now = clock.now();
-    const user = found?.gate;
     // A throttled request is refused before any write: an attacker's flood costs one read each.
-    if (user && failureCounter.isLocked(user.locked_until, now)) {
-      return { result: 'throttled', retryAfterSeconds: retryAfterSeconds(user.locked_until!, now) };
+    const lockedUntil = found?.gate.locked_until ?? null;
+    if (failureCounter.isLocked(lockedUntil, now)) {
+      return { result: 'throttled', retryAfterSeconds: retryAfterSeconds(lockedUntil!, now) };
     }
     if (found?.gate.status !== 'active') {
       await store.groupCommit((trx) =>
@@ -83,10 +83,7 @@ export class ValidationService {
       return { result: 'reject' };
     }
     const { gate, authenticators } = found;
-    // A sign-in passes the types its policy decision (for its client) counts; else decided here.
-    const types = countingTypes
-      ? VALIDATABLE.filter((t) => countingTypes.includes(t))
-      : await this.countingTypes(gate.id, actor);
+    const types = await this.countingTypes(gate.id, actor, countingTypes);
     const candidates = await this.matchingAuthenticators(
       authenticators,
       code,
@@ -97,11 +94,20 @@ export class ValidationService {
     return store.groupCommit((trx) => this.decide(trx, actor, gate.id, candidates, now));
   }
 
-  /** The OTP types that count for this person under their policy (the policy evaluator decides). */
-  private async countingTypes(userId: string, actor: Actor): Promise<AuthenticatorRow['type'][]> {
-    if (!this.policy) return VALIDATABLE;
-    const { requirement } = await this.policy.requirementFor(userId, null, actor);
-    const allowed: readonly string[] = requirement.allowedTypes;
+  /**
+   * The OTP types that count for this person under their policy: `decided` when the caller has
+   * the decision already (a sign-in, for its client), else asked of the policy evaluator.
+   */
+  private async countingTypes(
+    userId: string,
+    actor: Actor,
+    decided?: readonly string[],
+  ): Promise<AuthenticatorRow['type'][]> {
+    const allowed: readonly string[] =
+      decided ??
+      (this.policy
+        ? (await this.policy.requirementFor(userId, null, actor)).requirement.allowedTypes
+        : VALIDATABLE);
     return VALIDATABLE.filter((t) => allowed.includes(t));
   }
 

@@ -17,30 +17,21 @@ const upsertQuery = prepareQuery(
     uid: string | null,
     accountId: string | null,
     expiresAt: number | null,
-  ) =>
-    db
+  ) => {
+    // What a write sets, on insert and on conflict alike (consumption only ever by `consume`).
+    const written = {
+      payload,
+      grant_id: grantId,
+      user_code: userCode,
+      uid,
+      account_id: accountId,
+      expires_at: expiresAt,
+    };
+    return db
       .insertInto('oidc_models')
-      .values({
-        kind,
-        id,
-        payload,
-        grant_id: grantId,
-        user_code: userCode,
-        uid,
-        account_id: accountId,
-        expires_at: expiresAt,
-        consumed_at: null,
-      })
-      .onConflict((oc) =>
-        oc.columns(['kind', 'id']).doUpdateSet({
-          payload,
-          grant_id: grantId,
-          user_code: userCode,
-          uid,
-          account_id: accountId,
-          expires_at: expiresAt,
-        }),
-      ),
+      .values({ kind, id, ...written, consumed_at: null })
+      .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet(written));
+  },
 );
 
 const findQuery = prepareQuery((db, kind: string, id: string) =>
