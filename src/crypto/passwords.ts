@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
+import { createSlots } from '../shared/slots.js';
 
 /** OWASP's argon2id parameters: m=19456 KiB, t=2, p=1. argon2 runs on libuv's pool, off the event loop. */
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -10,31 +11,17 @@ const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parall
  * allocator keeps for reuse stay few (see docs/operations.md, Memory), and the rest of libuv's
  * pool (file system, WAL flushes) is never all taken by password hashing.
  */
-const SLOTS = Math.max(1, availableParallelism());
-let busy = 0;
-const waiting: Array<() => void> = [];
-
-async function inSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (busy >= SLOTS) await new Promise<void>((r) => waiting.push(r));
-  else busy++;
-  try {
-    return await work();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else busy--;
-  }
-}
+const argon2Slots = createSlots(availableParallelism());
 
 /** Hashes a password with argon2id. */
 export function hashPassword(password: string): Promise<string> {
-  return inSlot(() => argon2.hash(password, OPTIONS));
+  return argon2Slots.run(() => argon2.hash(password, OPTIONS));
 }
 
 /** Verifies a password against its argon2id hash; false (never a throw) on a malformed hash. */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await inSlot(() => argon2.verify(hash, password));
+    return await argon2Slots.run(() => argon2.verify(hash, password));
   } catch {
     return false;
   }
