@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cpuSecondsOf, freePort, schedOf } from '../children.js';
 import { HotpPeople, pool, seedPeople, serverEnv, startServer, stopServer } from '../portcullis.js';
+import { validateAcceptOp } from './validate-accept.js';
 
 /**
  * Group commit on SQLite under many connections: N validate accepts at C at once against a
@@ -56,14 +57,7 @@ try {
     logPath: join(dir, 'server.log'),
   });
   const people = await HotpPeople.issue(server.url, seeded);
-  const spec = people.acceptSpec('v', 1);
-  const op = async () => {
-    const { body, tag } = spec.next!();
-    const res = await fetch(`${server.url}/api/v1/validate`, { method: 'POST', headers: spec.headers, body });
-    const text = await res.text();
-    const outcome = spec.onResponse!(res.status, text, tag, {});
-    if (outcome !== 'accept') throw new Error(`validate: ${outcome} ${text}`);
-  };
+  const op = validateAcceptOp(people);
   const idx = (k: number) => Array.from({ length: k }, (_, i) => i);
   await pool(idx(500), CONNECTIONS, op);
   const pid = server.child.pid;

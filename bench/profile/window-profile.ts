@@ -10,6 +10,7 @@ import { freePort } from '../children.js';
 import { HotpPeople, pool, seedPeople, serverEnv } from '../portcullis.js';
 import { formatSummary, summarizeProfile } from '../profile-summary.js';
 import { signInOnce, TotpPeople } from '../sign-in.js';
+import { validateAcceptOp } from './validate-accept.js';
 
 /**
  * A CPU profile of one hot path only: the server runs in this process (same code as `serve`),
@@ -33,14 +34,7 @@ const url = `http://127.0.0.1:${port}`;
 let op: () => Promise<void>;
 if (path === 'validate') {
   const people = await HotpPeople.issue(url, seeded);
-  const spec = people.acceptSpec('v', 1);
-  op = async () => {
-    const { body, tag } = spec.next!();
-    const res = await fetch(`${url}/api/v1/validate`, { method: 'POST', headers: spec.headers, body });
-    const text = await res.text();
-    const outcome = spec.onResponse!(res.status, text, tag, {});
-    if (outcome !== 'accept') throw new Error(`validate: ${outcome} ${text}`);
-  };
+  op = validateAcceptOp(people);
 } else if (path === 'token') {
   const { clientId, clientSecret } = seeded.serviceClient;
   const auth = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
