@@ -231,7 +231,7 @@ export const usersRepo = {
   },
   /** Inserts many people in multi-row statements (the CSV import). */
   async insertMany(db: Db, rows: readonly NewUserRow[]): Promise<void> {
-    // 23 columns a row: 200 rows stay under SQLite's 32766 and PostgreSQL's 65535 parameters.
+    // About 20 bound columns a row: 200 rows stay under SQLite's 32766 and PostgreSQL's 65535 parameters.
     for (let i = 0; i < rows.length; i += 200)
       await db
         .insertInto('users')
