@@ -37,15 +37,12 @@ describe.each(DIALECTS)('SSO sign-in with password and TOTP on %s', (dialect) =>
     });
     expect(second.body).toContain('autocomplete="one-time-code"');
     expect(second.body).toContain('inputmode="numeric"');
+    // The password's answer is the next step's page itself (no redirect, no second request).
+    expect(second.status).toBe(200);
+    expect(second.location).toBeNull();
     const uid = /\/interaction\/([^/"]+)\/otp/.exec(second.body)?.[1];
     expect(uid).toBeTruthy();
-    const signInStates = () =>
-      rt.ctx.store.db
-        .selectFrom('oidc_models')
-        .select('id')
-        .where('kind', '=', 'SignIn')
-        .where('uid', '=', uid!)
-        .execute();
+    const signInStates = () => statesOf(uid!);
     expect(await signInStates()).toHaveLength(1);
     const back = await browser.submit(second, 'otp', { code: totp.code() });
     expect(back.status).toBe(303);
@@ -71,6 +68,69 @@ describe.each(DIALECTS)('SSO sign-in with password and TOTP on %s', (dialect) =>
     expect(signedIn?.details.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
     // The sign-in's own state ended with it (in the commit of that audit event).
     expect(await signInStates()).toHaveLength(0);
+  });
+
+  const statesOf = (uid: string) =>
+    rt.ctx.store.db
+      .selectFrom('oidc_models')
+      .select(['id', 'payload'])
+      .where('kind', '=', 'SignIn')
+      .where('uid', '=', uid)
+      .execute();
+  const uidIn = (body: string) => /\/interaction\/([^/"]+)\/[a-z]/.exec(body)?.[1] ?? '';
+
+  it('writes nothing for a page view: the first step saves the sign-in', async () => {
+    const p = await createPerson(rt, 'sso-fay', { password: 'fay password 1' });
+    await issueTotp(rt, p.id, admin);
+    const browser = new Browser(rt.url);
+    const login = await browser.go((await authorize(rp)).url);
+    const uid = uidIn(login.body);
+    expect(uid).not.toBe('');
+    const again = await browser.go(`/interaction/${uid}`);
+    expect(again.status).toBe(200);
+    expect(again.body).toContain('autocomplete="current-password"');
+    expect(await statesOf(uid)).toHaveLength(0);
+    const wrong = await browser.submit(login, 'password', { username: 'sso-fay', password: 'not it' });
+    expect(wrong.body).toContain('The username or password is not right.');
+    expect(await statesOf(uid)).toHaveLength(0);
+    const second = await browser.submit(login, 'password', {
+      username: 'sso-fay',
+      password: 'fay password 1',
+    });
+    expect(second.status).toBe(200);
+    expect(second.body).toContain('autocomplete="one-time-code"');
+    const saved = await statesOf(uid);
+    expect(saved).toHaveLength(1);
+    expect(JSON.parse(saved[0]!.payload)).toMatchObject({
+      step: { name: 'second_factor' },
+      person: { id: p.id, username: 'sso-fay' },
+    });
+    // The password form sent again (a reload) shows where the sign-in stands, changing nothing.
+    const reloaded = await browser.submit(login, 'password', {
+      username: 'sso-fay',
+      password: 'fay password 1',
+    });
+    expect(reloaded.status).toBe(200);
+    expect(reloaded.body).toContain('autocomplete="one-time-code"');
+    expect(await statesOf(uid)).toEqual(saved);
+  });
+
+  it('moves a sign-in on once when its first step is submitted twice at the same time', async () => {
+    await createPerson(rt, 'sso-gus', { password: 'gus password 1' }).then((p) => issueTotp(rt, p.id, admin));
+    const browser = new Browser(rt.url);
+    const login = await browser.go((await authorize(rp)).url);
+    const uid = uidIn(login.body);
+    const fields = { username: 'sso-gus', password: 'gus password 1' };
+    const both = await Promise.all([
+      browser.submit(login, 'password', fields),
+      browser.submit(login, 'password', fields),
+    ]);
+    const moved = both.filter((r) => r.status === 200 && r.body.includes('one-time-code'));
+    const refused = both.filter((r) => r.status === 409);
+    expect(moved.length + refused.length).toBe(2);
+    expect(moved.length).toBeGreaterThanOrEqual(1);
+    if (refused.length) expect(refused[0]!.body).toContain('changed in another window');
+    expect(await statesOf(uid)).toHaveLength(1);
   });
 
   it('serves the pages with a nonce CSP, no framing, labelled fields and a submit button', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIALECTS } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { oidcModelsRepo } from '../store/repos/oidc-models.js';
 import { storeAdapter } from './adapter.js';
 import { clientSecretAad } from './client-service.js';
 
@@ -28,6 +29,31 @@ describe.each(DIALECTS)('oidc-provider adapter over the store on %s', (dialect) 
     expect(await codes.findByUserCode('ABCD-EFGH')).toMatchObject({ grantId: 'g0' });
     await sessions.destroy('s1');
     expect(await sessions.find('s1')).toBeUndefined();
+  });
+
+  it('inserts a model only where no live one is: a live one stays, an expired one is replaced', async () => {
+    const db = rt.ctx.store.db;
+    const row = (payload: string, expiresAt: number | null) => ({
+      kind: 'SignIn',
+      id: 'once-1',
+      payload,
+      grant_id: null,
+      user_code: null,
+      uid: 'once-1',
+      account_id: null,
+      expires_at: expiresAt,
+    });
+    const now = Date.now();
+    const payloadOf = async () => (await oidcModelsRepo.find(db, 'SignIn', 'once-1'))?.payload;
+    expect(await oidcModelsRepo.insertIfAbsent(db, row('first', now + 60_000), now)).toBe(true);
+    expect(await oidcModelsRepo.insertIfAbsent(db, row('second', now + 60_000), now)).toBe(false);
+    expect(await payloadOf()).toBe('first');
+    // Once it has expired, a new one takes its place.
+    expect(await oidcModelsRepo.insertIfAbsent(db, row('third', now + 120_000), now + 60_000)).toBe(true);
+    expect(await payloadOf()).toBe('third');
+    await oidcModelsRepo.upsert(db, row('never', null));
+    expect(await oidcModelsRepo.insertIfAbsent(db, row('fourth', now), now + 1e9)).toBe(false);
+    expect(await payloadOf()).toBe('never');
   });
 
   it('stores ids (bearer tokens, codes, session cookies) only as hashes, and no cookie in an interaction', async () => {

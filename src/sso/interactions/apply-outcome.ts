@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACR_BY_AAL } from '../acr-amr.js';
+import type { PageContext } from '../pages/page-parts.js';
 import type { InteractionView, SsoProtocol } from '../protocol.js';
+import { renderStep } from './render-step.js';
 import { actorFor, sendError, sendPage } from './responder.js';
 import type { SignInService } from './sign-in-service.js';
 import type { LoadedState, SignInStateStore } from './sign-in-state-store.js';
@@ -15,16 +17,16 @@ export interface OutcomeDeps {
 
 /**
  * Carries out what a step decided: show a page; save the moved-on state (compare-and-set) and
- * show where it stands; finish the sign-in with a login; or end it with an OAuth error.
+ * show the step it stands at; finish the sign-in with a login; or end it with an OAuth error.
  */
 export async function applyOutcome(
   deps: OutcomeDeps,
   request: FastifyRequest,
   reply: FastifyReply,
-  a: { view: InteractionView; loaded: LoadedState; outcome: StepOutcome; nonce: string },
+  a: { view: InteractionView; loaded: LoadedState; outcome: StepOutcome; nonce: string; pc: PageContext },
 ) {
   const { protocol, signIn, states } = deps;
-  const { view, loaded, outcome, nonce } = a;
+  const { view, loaded, outcome, nonce, pc } = a;
   if (outcome.kind === 'page') return sendPage(reply, outcome.page, nonce, view);
   const next = outcome.next;
   const uid = view.uid;
@@ -46,9 +48,9 @@ export async function applyOutcome(
       if (next.kind === 'refuse') {
         await signIn.recordFailed(actor, person?.id ?? null, 'enrolment_overdue', { client: view.clientId });
       }
-      return outcome.page
-        ? sendPage(reply, outcome.page, nonce, view)
-        : reply.redirect(`/interaction/${uid}`, 303);
+      // The next step's page at once (no redirect and second request: the form's reload is
+      // answered from the saved state, a stale step redirecting to where the sign-in stands).
+      return sendPage(reply, outcome.page ?? renderStep(pc, next.state), nonce, view);
     }
     case 'unmet': {
       await signIn.recordFailed(actor, person?.id ?? null, 'unmet_authentication_requirements', {
@@ -62,7 +64,7 @@ export async function applyOutcome(
         'unmet_authentication_requirements',
         'the requested authentication level cannot be reached with the factors this account has',
       );
-      await states.drop(uid);
+      await states.drop(uid, loaded);
       return reply.redirect(to, 303);
     }
     case 'finish': {

@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
-import { requiredAal } from '../acr-amr.js';
 import type { ClientService } from '../client-service.js';
-import { FLOOR_AAL } from '../interaction-policy.js';
 import { consentPage } from '../pages/consent-page.js';
 import type { PageContext } from '../pages/page-parts.js';
 import { newNonce } from '../pages/security-headers.js';
@@ -15,9 +13,8 @@ import { passkeyOptionsRoute } from './passkey-options-route.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { renderStep } from './render-step.js';
 import { actorFor, sendError, sendPage } from './responder.js';
-import { startSignIn } from './sign-in-flow.js';
 import type { SignInService } from './sign-in-service.js';
-import type { SignInStateStore } from './sign-in-state-store.js';
+import { newSignIn, type SignInStateStore } from './sign-in-state-store.js';
 import { STEPS } from './steps.js';
 
 export interface InteractionDeps {
@@ -84,6 +81,10 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
     };
   }
 
+  /** The sign-in's state: saved, or its first (a page view writes nothing; the first step saves it). */
+  const stateOf = (view: InteractionView) =>
+    states.current(view.uid, async () => newSignIn(view, await clientNameOf(view)));
+
   /** The browser's interaction, if it is the one the URL names. */
   async function interactionOf(request: FastifyRequest, reply: FastifyReply, uid: string) {
     const view = await protocol.interaction(request.raw, reply.raw);
@@ -99,14 +100,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
       const pc = pageContext(view, nonce, await clientNameOf(view));
       return sendPage(reply, consentPage(pc, { scopes: view.missingScopes }), nonce, view);
     }
-    let loaded = await states.load(uid);
-    if (!loaded) {
-      const clientName = await clientNameOf(view);
-      loaded = await states.create(uid, {
-        ...startSignIn(requiredAal(view.acrValues, FLOOR_AAL)),
-        clientName,
-      });
-    }
+    const loaded = await stateOf(view);
     const pc = pageContext(view, nonce, loaded.state.clientName ?? (await clientNameOf(view)));
     const method = (request.query as Record<string, unknown>).method;
     return sendPage(reply, renderStep(pc, loaded.state, { method, loginHint: view.loginHint }), nonce, view);
@@ -121,14 +115,14 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
       return fail(reply, 403, 'This form has expired. Reload the page and try again.');
     }
     const nonce = newNonce();
-    const loaded = await states.load(uid);
-    const pc = pageContext(view, nonce, loaded?.state.clientName ?? (await clientNameOf(view)));
+    const loaded = await stateOf(view);
+    const pc = pageContext(view, nonce, loaded.state.clientName ?? (await clientNameOf(view)));
 
     if (action === 'abort') {
-      const refused = loaded?.state.step.name === 'refused';
-      const person = loaded?.state.person ?? null;
+      const refused = loaded.state.step.name === 'refused';
+      const person = loaded.state.person;
       if (!refused)
-        await signIn.recordFailed(actorFor(request, loaded?.state), person?.id ?? null, 'cancelled', {
+        await signIn.recordFailed(actorFor(request, loaded.state), person?.id ?? null, 'cancelled', {
           client: view.clientId,
         });
       const to = await protocol.finishError(
@@ -139,7 +133,7 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
           ? 'no second factor is enrolled and the enrolment period has ended'
           : 'the sign-in was cancelled',
       );
-      await states.drop(uid);
+      await states.drop(uid, loaded);
       return reply.redirect(to, 303);
     }
     if (action === 'consent') {
@@ -156,12 +150,11 @@ export async function interactionRoutes(app: FastifyInstance, deps: InteractionD
 
     const def = STEPS[action];
     if (!def) return fail(reply, 404, 'There is no such step.');
-    if (!loaded) return fail(reply, 400, EXPIRED);
     // A form from an earlier step (back button, second tab): show where the sign-in stands instead.
     if (loaded.state.step.name !== def.step) return reply.redirect(`/interaction/${uid}`, 303);
     const actor = actorFor(request, loaded.state);
     const outcome = await def.run(signIn, { state: loaded.state, body, actor, pc, clientId: view.clientId });
-    return applyOutcome(outcomeDeps, request, reply, { view, loaded, outcome, nonce });
+    return applyOutcome(outcomeDeps, request, reply, { view, loaded, outcome, nonce, pc });
   });
 
   passkeyOptionsRoute(app, { ctx, protocol, signIn, states });

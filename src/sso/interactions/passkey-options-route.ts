@@ -4,7 +4,7 @@ import type { Context } from '../../context.js';
 import type { SsoProtocol } from '../protocol.js';
 import { csrfValid } from './csrf.js';
 import type { SignInService } from './sign-in-service.js';
-import type { SignInStateStore } from './sign-in-state-store.js';
+import { newSignIn, type SignInStateStore } from './sign-in-state-store.js';
 
 const params = z.object({ uid: z.string().min(1).max(64) });
 
@@ -26,8 +26,8 @@ export function passkeyOptionsRoute(
     if (!csrfValid(deps.ctx.keyring, uid, 'passkey-options', body.csrf)) {
       return answer(403, 'the form has expired; reload the page');
     }
-    const loaded = await deps.states.load(uid);
-    const start = loaded ? await deps.signIn.passkeys.options(uid, loaded.state) : undefined;
+    const loaded = await deps.states.current(uid, () => newSignIn(view));
+    const start = await deps.signIn.passkeys.options(uid, loaded.state);
     if (!start) return answer(409, 'no passkey step here; reload the page');
     return reply.send(start);
   });

@@ -1,8 +1,11 @@
 import type { Context } from '../../context.js';
 import type { Db } from '../../store/open-store.js';
 import { oidcModelsRepo } from '../../store/repos/oidc-models.js';
+import { requiredAal } from '../acr-amr.js';
+import { FLOOR_AAL } from '../interaction-policy.js';
+import type { InteractionView } from '../protocol.js';
 import { INTERACTION_TTL_SECONDS } from '../token-lifetimes.js';
-import type { SignInState } from './sign-in-flow.js';
+import { type SignInState, startSignIn } from './sign-in-flow.js';
 
 /** The sign-in flow's state, keyed by the oidc-provider interaction it belongs to. */
 const KIND = 'SignIn';
@@ -10,7 +13,16 @@ const KIND = 'SignIn';
 /** A loaded state and the exact text it was read as (the compare-and-set's expectation). */
 export interface LoadedState {
   state: SignInState;
-  version: string;
+  /** null: the sign-in's first state, not saved yet (its first step inserts it, if still absent). */
+  version: string | null;
+}
+
+/** The first state of the sign-in an interaction asks for (the level its acr_values require). */
+export function newSignIn(view: InteractionView, clientName?: string): SignInState {
+  return {
+    ...startSignIn(requiredAal(view.acrValues, FLOOR_AAL)),
+    ...(clientName === undefined ? {} : { clientName }),
+  };
 }
 
 /**
@@ -28,35 +40,42 @@ export class SignInStateStore {
     return { state: JSON.parse(row.payload) as SignInState, version: row.payload };
   }
 
-  /** Creates the state of a new sign-in (expiring with its interaction). */
-  async create(uid: string, state: SignInState): Promise<LoadedState> {
-    const payload = JSON.stringify(state);
-    const expiresAt = Date.now() + INTERACTION_TTL_SECONDS * 1000;
-    // Group commit: shares its fsync with the writes of other sign-ins (resolves once durable).
-    await this.ctx.store.groupCommit((trx) =>
-      oidcModelsRepo.upsert(trx, {
-        kind: KIND,
-        id: uid,
-        payload,
-        grant_id: null,
-        user_code: null,
-        uid,
-        account_id: null,
-        expires_at: expiresAt,
-      }),
-    );
-    return { state, version: payload };
+  /**
+   * The sign-in's saved state, else `start()` unsaved: showing a page writes nothing, and the
+   * first step that moves the sign-in on saves it.
+   */
+  async current(uid: string, start: () => SignInState | Promise<SignInState>): Promise<LoadedState> {
+    return (await this.load(uid)) ?? { state: await start(), version: null };
   }
 
-  /** Moves the state on; false when another request moved it first. */
+  /** Moves the state on; false when another request moved it first (or saved the first state first). */
   async advance(uid: string, from: LoadedState, to: SignInState): Promise<boolean> {
     const payload = JSON.stringify(to);
+    const version = from.version;
+    const now = Date.now();
     return this.ctx.store.groupCommit((trx) =>
-      oidcModelsRepo.replacePayload(trx, KIND, uid, from.version, payload),
+      version === null
+        ? oidcModelsRepo.insertIfAbsent(
+            trx,
+            {
+              kind: KIND,
+              id: uid,
+              payload,
+              grant_id: null,
+              user_code: null,
+              uid,
+              account_id: null,
+              expires_at: now + INTERACTION_TTL_SECONDS * 1000,
+            },
+            now,
+          )
+        : oidcModelsRepo.replacePayload(trx, KIND, uid, version, payload),
     );
   }
 
-  async drop(uid: string): Promise<void> {
+  /** Ends a sign-in's state (nothing to do for one never saved). */
+  async drop(uid: string, loaded?: LoadedState): Promise<void> {
+    if (loaded?.version === null) return;
     await this.ctx.store.groupCommit((trx) => this.dropIn(trx, uid));
   }
 

@@ -97,6 +97,25 @@ export const oidcModelsRepo = {
    * Replaces a payload only if it is still `expected` (compare-and-set), so of two concurrent
    * steps on one sign-in only one moves it on. False when another request changed it first.
    */
+  /**
+   * Inserts a model unless a live one with its kind and id exists (an expired one is replaced);
+   * false when a live one did, and nothing changed.
+   */
+  async insertIfAbsent(db: Db, row: OidcModelWrite, now: number): Promise<boolean> {
+    const { kind: _kind, id: _id, ...written } = row;
+    const r = await db
+      .insertInto('oidc_models')
+      .values({ ...row, consumed_at: null })
+      .onConflict((oc) =>
+        oc
+          .columns(['kind', 'id'])
+          .doUpdateSet({ ...written, consumed_at: null })
+          .where('oidc_models.expires_at', '<=', now),
+      )
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows) === 1;
+  },
+
   async replacePayload(
     db: Db,
     kind: string,
