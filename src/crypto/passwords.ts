@@ -1,9 +1,16 @@
 import { availableParallelism } from 'node:os';
-import argon2 from 'argon2';
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
 import { createSlots } from '../shared/slots.js';
 
-/** OWASP's argon2id parameters: m=19456 KiB, t=2, p=1. argon2 runs on libuv's pool, off the event loop. */
-const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/** argon2id in @node-rs/argon2's enumeration (a const enum: not importable as a value here). */
+const ARGON2ID = 2 as Algorithm;
+
+/**
+ * OWASP's argon2id parameters: m=19456 KiB, t=2, p=1. @node-rs/argon2 (the RustCrypto
+ * implementation, SIMD chosen at run time) computes on libuv's pool, off the event loop, about
+ * twice as fast per core as the portable reference build; the hashes are standard PHC strings.
+ */
+const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 /**
  * At most one argon2id computation per core at a time. More would only share the cores (no
@@ -15,13 +22,13 @@ const argon2Slots = createSlots(availableParallelism());
 
 /** Hashes a password with argon2id. */
 export function hashPassword(password: string): Promise<string> {
-  return argon2Slots.run(() => argon2.hash(password, OPTIONS));
+  return argon2Slots.run(() => hash(password, OPTIONS));
 }
 
 /** Verifies a password against its argon2id hash; false (never a throw) on a malformed hash. */
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export async function verifyPassword(hashed: string, password: string): Promise<boolean> {
   try {
-    return await argon2Slots.run(() => argon2.verify(hash, password));
+    return await argon2Slots.run(() => verify(hashed, password));
   } catch {
     return false;
   }
