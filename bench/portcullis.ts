@@ -31,9 +31,6 @@ export function serverEnv(opts: { dir: string; port: number; databaseUrl?: strin
     // The issuer the sign-in driver follows redirects on (the default, localhost, may resolve to ::1).
     PUBLIC_URL: `http://127.0.0.1:${opts.port}`,
     LOG_LEVEL: 'warn',
-    // As `npm start` and docs/operations.md run the server (glibc would keep argon2id's freed 19 MiB
-    // blocks resident); the bench's own environment wins.
-    MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '1048576',
   };
 }
 
