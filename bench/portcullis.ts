@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBase32, hotp, type OtpAlgorithm, type OtpDigits } from '../src/authenticators/otp/index.js';
 import { loadConfig } from '../src/config.js';
@@ -147,10 +148,25 @@ export async function drainJobs(env: NodeJS.ProcessEnv, timeoutMs = 300_000): Pr
 }
 
 /**
- * The node flags `npm start` runs the server with (package.json; docs/operations.md, Memory): V8
- * collects the old generation once it grows half past what the last full collection kept.
+ * The node flags `npm start` runs the server with (package.json's `start` script, read here so
+ * the bench cannot drift from it; docs/operations.md, Memory): `node --flag … dist/main.js serve`.
  */
-export const SERVER_NODE_FLAGS = ['--heap-growing-percent=50'];
+export function serverNodeFlags(startScript: string): string[] {
+  const words = startScript.trim().split(/\s+/);
+  const node = words.indexOf('node');
+  const entry = words.indexOf('dist/main.js');
+  if (node < 0 || entry < node)
+    throw new Error(`npm start is not "node … dist/main.js serve": ${startScript}`);
+  return words.slice(node + 1, entry);
+}
+
+const SERVER_NODE_FLAGS = serverNodeFlags(
+  (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      scripts: { start: string };
+    }
+  ).scripts.start,
+);
 
 export async function startServer(opts: {
   cwd: string;
