@@ -14,9 +14,9 @@ const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallel
 
 /**
  * At most one argon2id computation per core at a time. More would only share the cores (no
- * faster in all), while each holds its own 19 MiB block: bounded this way, the blocks the
- * allocator keeps for reuse stay few (see docs/operations.md, Memory), and the rest of libuv's
- * pool (file system, WAL flushes) is never all taken by password hashing.
+ * faster in all), while each holds its own 19 MiB block: bounded this way, at most that many
+ * blocks exist at once (see docs/operations.md, Memory), and the rest of libuv's pool (file
+ * system, WAL flushes) is never all taken by password hashing.
  */
 const argon2Slots = createSlots(availableParallelism());
 
