@@ -72,7 +72,7 @@ export async function applyOutcome(
       const to = await protocol.finishLogin(request.raw, reply.raw, { accountId: person!.id, acr, amr });
       // The audit event and the end of the sign-in's state share one commit.
       await signIn.recordSignedIn(actor, person!.id, next.assurance, view.clientId, (trx) =>
-        states.dropIn(trx, uid),
+        states.dropIn(trx, uid, loaded),
       );
       return reply.redirect(to, 303);
     }

@@ -76,11 +76,12 @@ export class SignInStateStore {
   /** Ends a sign-in's state (nothing to do for one never saved). */
   async drop(uid: string, loaded?: LoadedState): Promise<void> {
     if (loaded?.version === null) return;
-    await this.ctx.store.groupCommit((trx) => this.dropIn(trx, uid));
+    await this.ctx.store.groupCommit((trx) => this.dropIn(trx, uid, loaded));
   }
 
   /** Drops the state inside a caller's transaction (with the audit event that ends the sign-in). */
-  async dropIn(trx: Db, uid: string): Promise<void> {
+  async dropIn(trx: Db, uid: string, loaded?: LoadedState): Promise<void> {
+    if (loaded?.version === null) return;
     await oidcModelsRepo.destroy(trx, KIND, uid);
   }
 }
