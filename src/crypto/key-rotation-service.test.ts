@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.js';
 import { createTestRuntime, TEST_MASTER_KEY, type TestRuntime } from '../../test/support/runtime.js';
@@ -275,3 +276,82 @@ describe('secrets at rest (SQLite file bytes)', () => {
     }
   });
 });
+
+describe('keys rotate against writers that lock rows in the other order (PostgreSQL)', () => {
+  it('finishes, re-sealing every row, though its batch would lose a deadlock every time', async () => {
+    const rt = await createTestRuntime('postgres');
+    // Two sessions take turns holding the second row, so the rotation never finds it free.
+    const sessions = [new pg.Client(rt.db.url), new pg.Client(rt.db.url)];
+    const touch = (c: pg.Client, id: string) =>
+      c.query('UPDATE authenticators SET last_used_at = 1 WHERE id = $1', [id]);
+    try {
+      for (const c of sessions) {
+        await c.connect();
+        // They wait longer before looking for a deadlock, so the rotation is the side aborted.
+        await c.query(`SET deadlock_timeout = '10s'`);
+      }
+      const pids = await Promise.all(sessions.map(pidOf));
+      const seeds = await seedSecrets(rt, 2);
+      const [first, second] = [...seeds.keys()].sort() as [string, string];
+      let holder = sessions[0]!;
+      await holder.query('BEGIN');
+      await touch(holder, second);
+      const rotation = rt.services.keys.rotate(ACTOR).then(
+        (summary) => ({ summary }),
+        (error: unknown) => ({ error }),
+      );
+      let deadlocksCaused = 0;
+      for (let round = 0; round < 3; round++) {
+        // The rotation, holding the first row, waits for the second; the holder asks for the first.
+        await waitForWaiterOn(holder, (pid) => !pids.includes(pid));
+        const t0 = Date.now();
+        await touch(holder, first);
+        if (Date.now() - t0 > 200) deadlocksCaused += 1; // it waited until the rotation gave way
+        if (round === 2) {
+          await holder.query('COMMIT');
+          break;
+        }
+        // The next session queues for the second row before the holder lets go of it.
+        const n = (round + 1) % 2;
+        const next = sessions[n]!;
+        await next.query('BEGIN');
+        const queued = touch(next, second);
+        await waitForWaiterOn(holder, (pid) => pid === pids[n]);
+        await holder.query('COMMIT');
+        await queued;
+        holder = next;
+      }
+      const outcome = await rotation;
+      expect(outcome).not.toHaveProperty('error');
+      const summary = (outcome as { summary: Awaited<ReturnType<typeof rt.services.keys.rotate>> }).summary;
+      // Twice the whole batch lost; then each row went alone, and nothing could deadlock.
+      expect(deadlocksCaused).toBe(2);
+      expect(summary.resealed).toBe(2);
+      for (const value of (await sealedValues(rt)).values()) expect(sealedKeyId(value)).toBe(summary.keyId);
+      await expectSeeds(rt, seeds);
+      expect(await rt.services.audit.verify()).toMatchObject({ ok: true });
+    } finally {
+      for (const c of sessions) await c.end().catch(() => undefined);
+      await rt.dispose();
+    }
+  }, 60_000);
+});
+
+/** The backend pid serving `c`. */
+async function pidOf(c: pg.Client): Promise<number> {
+  return (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+}
+
+/** Resolves once a session `matches` (by backend pid) waits for the transaction `holder` has open. */
+async function waitForWaiterOn(holder: pg.Client, matches: (pid: number) => boolean): Promise<void> {
+  for (let i = 0; i < 1_000; i++) {
+    const r = await holder.query(
+      `SELECT pid FROM pg_locks
+        WHERE locktype = 'transactionid' AND NOT granted
+          AND transactionid::text = pg_current_xact_id()::text`,
+    );
+    if (r.rows.some((row: { pid: number }) => matches(row.pid))) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('nobody came to wait on the holding session');
+}

@@ -3,7 +3,7 @@ import { secretAad } from '../authenticators/issue-authenticator.js';
 import type { Context } from '../context.js';
 import { encryptionKeysRepo } from '../store/repos/encryption-keys.js';
 import { sealedSecretsRepo } from '../store/repos/sealed-secrets.js';
-import { withConflictRetry } from '../store/retry.js';
+import { retryable, withConflictRetry } from '../store/retry.js';
 
 /** Rows re-sealed per transaction: keeps each write lock short, so serving never stalls. */
 const BATCH = 500;
@@ -45,18 +45,7 @@ export class KeyRotationService {
           return { row, sealed };
         }),
       );
-      // A batch of validations locks the same rows in its own order: on PostgreSQL either side may
-      // lose a deadlock. Repeating the batch is safe (each update is a compare-and-set).
-      resealed += await withConflictRetry(() =>
-        store.transaction(async (trx) => {
-          let n = 0;
-          for (const { row, sealed } of next) {
-            // Compare-and-set: a change made meanwhile (re-enrolment, revocation) stands.
-            if (await sealedSecretsRepo.replace(trx, row.id, row.secret_enc, sealed)) n += 1;
-          }
-          return n;
-        }),
-      );
+      resealed += await this.replaceAll(next);
       // Keyset paging by id: a row that lost its race is not fetched again, so this ends.
       const last = rows[rows.length - 1];
       if (!last || rows.length < BATCH) break;
@@ -80,5 +69,32 @@ export class KeyRotationService {
       return ids;
     });
     return { keyId, resealed, retired };
+  }
+
+  /**
+   * Writes one batch of re-sealed values; returns how many rows still held what was read.
+   * Validations lock the same rows in their own order, so on PostgreSQL either side may lose a
+   * deadlock. The batch is tried twice; if it loses both times, each row goes in its own
+   * transaction, which holds one lock and so cannot be part of a deadlock: the rotation always
+   * finishes however heavy the load. Repeating is safe: each update is a compare-and-set.
+   */
+  private async replaceAll(next: ReadonlyArray<{ row: { id: string; secret_enc: string }; sealed: string }>) {
+    const write = (items: typeof next) =>
+      this.ctx.store.transaction(async (trx) => {
+        let n = 0;
+        for (const { row, sealed } of items) {
+          // Compare-and-set: a change made meanwhile (re-enrolment, revocation) stands.
+          if (await sealedSecretsRepo.replace(trx, row.id, row.secret_enc, sealed)) n += 1;
+        }
+        return n;
+      });
+    try {
+      return await withConflictRetry(() => write(next), 2);
+    } catch (err) {
+      if (!retryable(err)) throw err;
+      let n = 0;
+      for (const item of next) n += await withConflictRetry(() => write([item]));
+      return n;
+    }
   }
 }
