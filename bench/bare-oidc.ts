@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import Provider, { type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
+import { newJwkPair } from '../src/crypto/jwk-pair.js';
 import { CLIENT_CREDENTIALS_TTL_SECONDS } from '../src/sso/token-lifetimes.js';
 
 /**
@@ -127,11 +127,11 @@ const clientMetadata: ClientMetadata = {
 const inMemory = process.env.BARE_STORE === 'memory';
 if (!inMemory) upsertStmt.run('Client', clientId, JSON.stringify(clientMetadata), null, null, null, null);
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const { privateJwk } = newJwkPair('RS256');
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   ...(inMemory ? { clients: [clientMetadata] } : { adapter: (name: string) => new SqliteAdapter(name) }),
   jwks: {
-    keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' }] as never,
+    keys: [{ ...privateJwk, kid: 'bench', alg: 'RS256', use: 'sig' }] as never,
   },
   cookies: { keys: ['bench-cookie-key-0123456789abcdef'] },
   features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },

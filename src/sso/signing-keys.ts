@@ -1,7 +1,8 @@
-import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
 import type { Actor } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import { newId } from '../crypto/random.js';
+import { newJwkPair } from '../crypto/jwk-pair.js';
 import type { Db } from '../store/open-store.js';
 import { oidcSigningKeysRepo } from '../store/repos/oidc-signing-keys.js';
 import type { OidcSigningKeyRow } from '../store/schema.js';
@@ -41,16 +42,9 @@ function aad(kid: string): string {
 /** A fresh key pair for `alg` with a new, random `kid` (relying parties cache keys by kid). */
 function generate(alg: SigningAlg): { kid: string; privateJwk: PrivateJwk; publicJwk: JsonWebKey } {
   const kid = newId();
-  const { privateKey, publicKey } =
-    alg === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateJwk, publicJwk } = newJwkPair(alg);
   const meta = { kid, alg, use: 'sig' as const };
-  return {
-    kid,
-    privateJwk: { ...privateKey.export({ format: 'jwk' }), ...meta },
-    publicJwk: { ...publicKey.export({ format: 'jwk' }), ...meta },
-  };
+  return { kid, privateJwk: { ...privateJwk, ...meta }, publicJwk: { ...publicJwk, ...meta } };
 }
 
 /**
