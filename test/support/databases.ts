@@ -9,7 +9,7 @@ import {
   rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrationProvider } from '../../src/store/migrations/index.js';
@@ -103,8 +103,9 @@ async function schemaVersion(): Promise<string> {
   const files = readdirSync(join(STORE_DIR, 'migrations'))
     .sort()
     .map((f) => join(STORE_DIR, 'migrations', f));
+  // Names relative to the store, so two checkouts of the same code share their templates.
   for (const file of [join(STORE_DIR, 'open-store.ts'), ...files])
-    hash.update(file).update(readFileSync(file));
+    hash.update(relative(STORE_DIR, file)).update(readFileSync(file));
   return hash.digest('hex').slice(0, 16);
 }
 
