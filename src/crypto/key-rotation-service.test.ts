@@ -303,7 +303,9 @@ describe('keys rotate against writers that lock rows in the other order (Postgre
       let deadlocksCaused = 0;
       for (let round = 0; round < 3; round++) {
         // The rotation, holding the first row, waits for the second; the holder asks for the first.
-        await waitForWaiterOn(holder, (pid) => !pids.includes(pid));
+        await waitForWaiterOn(holder, (pid) => !pids.includes(pid)).catch((err: Error) => {
+          throw new Error(`round ${round}: ${err.message}`);
+        });
         const t0 = Date.now();
         await touch(holder, first);
         if (Date.now() - t0 > 200) deadlocksCaused += 1; // it waited until the rotation gave way
@@ -353,5 +355,11 @@ async function waitForWaiterOn(holder: pg.Client, matches: (pid: number) => bool
     if (r.rows.some((row: { pid: number }) => matches(row.pid))) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error('nobody came to wait on the holding session');
+  const locks = await holder.query(
+    `SELECT a.pid, a.state, a.wait_event_type, a.wait_event, l.locktype, l.transactionid::text AS xid, l.granted,
+            left(a.query, 60) AS query, pg_current_xact_id()::text AS holder_xid
+       FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype IN ('transactionid', 'tuple')
+      WHERE a.datname = current_database()`,
+  );
+  throw new Error(`nobody came to wait on the holding session: ${JSON.stringify(locks.rows)}`);
 }
