@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.js';
+import {
+  createMigratedTestDatabase,
+  createTestDatabase,
+  DIALECTS,
+  type TestDatabase,
+} from '../../test/support/databases.js';
 import { createTestRuntime, TEST_MASTER_KEY, type TestRuntime } from '../../test/support/runtime.js';
 import { secretAad } from '../authenticators/issue-authenticator.js';
 import { encodeBase32 } from '../authenticators/otp/base32.js';
@@ -279,50 +284,44 @@ describe('secrets at rest (SQLite file bytes)', () => {
 
 describe('keys rotate against writers that lock rows in the other order (PostgreSQL)', () => {
   it('finishes, re-sealing every row, though its batch would lose a deadlock every time', async () => {
-    const rt = await createTestRuntime('postgres');
-    // Two sessions take turns holding the second row, so the rotation never finds it free.
-    const sessions = [new pg.Client(rt.db.url), new pg.Client(rt.db.url)];
-    const touch = (c: pg.Client, id: string) =>
-      c.query('UPDATE authenticators SET last_used_at = 1 WHERE id = $1', [id]);
+    // The rotation's sessions look for a deadlock after 2 s (PostgreSQL looks once per wait): the
+    // other session must ask for the first row within that time, however busy the machine.
+    const tdb = await createMigratedTestDatabase('postgres');
+    const admin = new pg.Client(tdb.url);
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${new URL(tdb.url).pathname.slice(1)} SET deadlock_timeout = '2s'`);
+    await admin.end();
+    const rt = await createTestRuntime('postgres', { db: tdb });
+    // Another session holds the second row throughout; the rotation locks the first, then waits.
+    const other = new pg.Client(rt.db.url);
+    const touch = (id: string) =>
+      other.query('UPDATE authenticators SET last_used_at = 1 WHERE id = $1', [id]);
     try {
-      for (const c of sessions) {
-        await c.connect();
-        // They wait longer before looking for a deadlock, so the rotation is the side aborted.
-        await c.query(`SET deadlock_timeout = '10s'`);
-      }
-      const pids = await Promise.all(sessions.map(pidOf));
+      await other.connect();
+      // It waits far longer before looking for a deadlock, so the rotation is the side aborted.
+      await other.query(`SET deadlock_timeout = '30s'`);
       const seeds = await seedSecrets(rt, 2);
       const [first, second] = [...seeds.keys()].sort() as [string, string];
-      let holder = sessions[0]!;
-      await holder.query('BEGIN');
-      await touch(holder, second);
+      await other.query('BEGIN');
+      await touch(second);
       const rotation = rt.services.keys.rotate(ACTOR).then(
         (summary) => ({ summary }),
         (error: unknown) => ({ error }),
       );
       let deadlocksCaused = 0;
       for (let round = 0; round < 3; round++) {
-        // The rotation, holding the first row, waits for the second; the holder asks for the first.
-        await waitForWaiterOn(holder, (pid) => !pids.includes(pid)).catch((err: Error) => {
+        // The rotation, holding the first row, waits for the second: ask for the first.
+        await waitForWaiterOn(other).catch((err: Error) => {
           throw new Error(`round ${round}: ${err.message}`);
         });
         const t0 = Date.now();
-        await touch(holder, first);
+        await other.query('SAVEPOINT round');
+        await touch(first);
         if (Date.now() - t0 > 200) deadlocksCaused += 1; // it waited until the rotation gave way
-        if (round === 2) {
-          await holder.query('COMMIT');
-          break;
-        }
-        // The next session queues for the second row before the holder lets go of it.
-        const n = (round + 1) % 2;
-        const next = sessions[n]!;
-        await next.query('BEGIN');
-        const queued = touch(next, second);
-        await waitForWaiterOn(holder, (pid) => pid === pids[n]);
-        await holder.query('COMMIT');
-        await queued;
-        holder = next;
+        // Let go of the first row only (a rolled-back savepoint releases its row locks).
+        await other.query('ROLLBACK TO SAVEPOINT round');
       }
+      await other.query('ROLLBACK');
       const outcome = await rotation;
       expect(outcome).not.toHaveProperty('error');
       const summary = (outcome as { summary: Awaited<ReturnType<typeof rt.services.keys.rotate>> }).summary;
@@ -333,33 +332,29 @@ describe('keys rotate against writers that lock rows in the other order (Postgre
       await expectSeeds(rt, seeds);
       expect(await rt.services.audit.verify()).toMatchObject({ ok: true });
     } finally {
-      for (const c of sessions) await c.end().catch(() => undefined);
+      await other.end().catch(() => undefined);
       await rt.dispose();
+      await tdb.drop();
     }
   }, 60_000);
 });
 
-/** The backend pid serving `c`. */
-async function pidOf(c: pg.Client): Promise<number> {
-  return (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-}
-
-/** Resolves once a session `matches` (by backend pid) waits for the transaction `holder` has open. */
-async function waitForWaiterOn(holder: pg.Client, matches: (pid: number) => boolean): Promise<void> {
-  for (let i = 0; i < 1_000; i++) {
+/** Resolves once another session waits for the transaction `holder` has open (not a savepoint of it). */
+async function waitForWaiterOn(holder: pg.Client): Promise<void> {
+  for (let i = 0; i < 2_000; i++) {
     const r = await holder.query(
-      `SELECT pid FROM pg_locks
+      `SELECT 1 FROM pg_locks
         WHERE locktype = 'transactionid' AND NOT granted
           AND transactionid::text = pg_current_xact_id()::text`,
     );
-    if (r.rows.some((row: { pid: number }) => matches(row.pid))) return;
+    if (r.rowCount) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  const locks = await holder.query(
-    `SELECT a.pid, a.state, a.wait_event_type, a.wait_event, l.locktype, l.transactionid::text AS xid, l.granted,
-            left(a.query, 60) AS query, pg_current_xact_id()::text AS holder_xid
+  const sessions = await holder.query(
+    `SELECT a.pid, a.state, a.wait_event_type, a.wait_event, l.locktype, l.transactionid::text AS xid,
+            l.granted, left(a.query, 60) AS query, pg_current_xact_id()::text AS holder_xid
        FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype IN ('transactionid', 'tuple')
       WHERE a.datname = current_database()`,
   );
-  throw new Error(`nobody came to wait on the holding session: ${JSON.stringify(locks.rows)}`);
+  throw new Error(`nobody came to wait on the holding session: ${JSON.stringify(sessions.rows)}`);
 }
