@@ -1,8 +1,8 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { Actor } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
-import { newId } from '../crypto/random.js';
 import { newJwkPair } from '../crypto/jwk-pair.js';
+import { newId } from '../crypto/random.js';
 import type { Db } from '../store/open-store.js';
 import { oidcSigningKeysRepo } from '../store/repos/oidc-signing-keys.js';
 import type { OidcSigningKeyRow } from '../store/schema.js';
