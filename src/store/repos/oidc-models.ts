@@ -94,10 +94,6 @@ export const oidcModelsRepo = {
   },
 
   /**
-   * Replaces a payload only if it is still `expected` (compare-and-set), so of two concurrent
-   * steps on one sign-in only one moves it on. False when another request changed it first.
-   */
-  /**
    * Inserts a model unless a live one with its kind and id exists (an expired one is replaced);
    * false when a live one did, and nothing changed.
    */
@@ -116,6 +112,10 @@ export const oidcModelsRepo = {
     return Number(r.numInsertedOrUpdatedRows) === 1;
   },
 
+  /**
+   * Replaces a payload only if it is still `expected` (compare-and-set), so of two concurrent
+   * steps on one sign-in only one moves it on. False when another request changed it first.
+   */
   async replacePayload(
     db: Db,
     kind: string,
