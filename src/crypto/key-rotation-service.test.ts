@@ -282,79 +282,111 @@ describe('secrets at rest (SQLite file bytes)', () => {
   });
 });
 
+/** The advisory lock key of the gate in the test below. */
+const GATE = 4242;
+
 describe('keys rotate against writers that lock rows in the other order (PostgreSQL)', () => {
   it('finishes, re-sealing every row, though its batch would lose a deadlock every time', async () => {
-    // The rotation's sessions look for a deadlock after 2 s (PostgreSQL looks once per wait): the
-    // other session must ask for the first row within that time, however busy the machine.
+    // Nothing here waits on time: a gate (an advisory lock the test holds) stops the rotation
+    // right after it has locked the first row, until the other session is queued for that row.
+    // So each batch meets a real deadlock cycle, whatever the load on the machine.
     const tdb = await createMigratedTestDatabase('postgres');
-    const admin = new pg.Client(tdb.url);
-    await admin.connect();
-    await admin.query(`ALTER DATABASE ${new URL(tdb.url).pathname.slice(1)} SET deadlock_timeout = '2s'`);
-    await admin.end();
     const rt = await createTestRuntime('postgres', { db: tdb });
-    // Another session holds the second row throughout; the rotation locks the first, then waits.
+    const gate = new pg.Client(rt.db.url);
     const other = new pg.Client(rt.db.url);
     const touch = (id: string) =>
       other.query('UPDATE authenticators SET last_used_at = 1 WHERE id = $1', [id]);
     try {
-      await other.connect();
-      // It waits far longer before looking for a deadlock, so the rotation is the side aborted.
+      await Promise.all([gate.connect(), other.connect()]);
+      // The other session would look for the cycle long after the rotation does: the rotation
+      // is always the side PostgreSQL aborts.
       await other.query(`SET deadlock_timeout = '30s'`);
+      const otherPid = Number((await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
       const seeds = await seedSecrets(rt, 2);
       const [first, second] = [...seeds.keys()].sort() as [string, string];
+      const oldKid = sealedKeyId((await sealedValues(rt)).get(first)!);
+      await gate.query(`
+        CREATE FUNCTION pass_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_advisory_lock_shared(${GATE});
+          PERFORM pg_advisory_unlock_shared(${GATE});
+          RETURN NULL;
+        END $$`);
+      await gate.query(`
+        CREATE TRIGGER gate_first_reseal AFTER UPDATE OF secret_enc ON authenticators
+          FOR EACH ROW WHEN (OLD.id = ${gate.escapeLiteral(first)}) EXECUTE FUNCTION pass_gate()`);
+      await gate.query(`SELECT pg_advisory_lock(${GATE})`);
+
+      // The other session holds the second row throughout.
       await other.query('BEGIN');
       await touch(second);
       const rotation = rt.services.keys.rotate(ACTOR).then(
         (summary) => ({ summary }),
         (error: unknown) => ({ error }),
       );
-      let deadlocksCaused = 0;
+      const gaveWay: boolean[] = [];
       for (let round = 0; round < 3; round++) {
-        // The rotation, holding the first row, waits for the second: ask for the first.
-        await waitForWaiterOn(other).catch((err: Error) => {
-          throw new Error(`round ${round}: ${err.message}`);
-        });
-        const t0 = Date.now();
+        // The rotation has locked the first row and waits at the gate.
+        await waitUntil(
+          gate,
+          `round ${round}: the rotation at the gate`,
+          `locktype = 'advisory' AND objid = ${GATE}`,
+        );
         await other.query('SAVEPOINT round');
-        await touch(first);
-        if (Date.now() - t0 > 200) deadlocksCaused += 1; // it waited until the rotation gave way
-        // Let go of the first row only (a rolled-back savepoint releases its row locks).
+        const touched = touch(first);
+        await waitUntil(
+          gate,
+          `round ${round}: the other session queued for the first row`,
+          `pid = ${otherPid}`,
+        );
+        // Open: the rotation goes on to the second row, which the other session holds.
+        await gate.query(`SELECT pg_advisory_unlock(${GATE})`);
+        await touched;
+        // Still sealed under the old key: the rotation's transaction was aborted and let go of
+        // the row. Under the new key: the rotation had written the row alone and committed.
+        const seen = await other.query<{ secret_enc: string }>(
+          'SELECT secret_enc FROM authenticators WHERE id = $1',
+          [first],
+        );
+        gaveWay.push(sealedKeyId(seen.rows[0]!.secret_enc) === oldKid);
+        // Shut before letting go of the first row: the rotation's next try is queued for it.
+        await gate.query(`SELECT pg_advisory_lock(${GATE})`);
         await other.query('ROLLBACK TO SAVEPOINT round');
       }
       await other.query('ROLLBACK');
+      await gate.query(`SELECT pg_advisory_unlock(${GATE})`);
       const outcome = await rotation;
       expect(outcome).not.toHaveProperty('error');
       const summary = (outcome as { summary: Awaited<ReturnType<typeof rt.services.keys.rotate>> }).summary;
       // Twice the whole batch lost; then each row went alone, and nothing could deadlock.
-      expect(deadlocksCaused).toBe(2);
+      expect(gaveWay).toEqual([true, true, false]);
       expect(summary.resealed).toBe(2);
       for (const value of (await sealedValues(rt)).values()) expect(sealedKeyId(value)).toBe(summary.keyId);
       await expectSeeds(rt, seeds);
       expect(await rt.services.audit.verify()).toMatchObject({ ok: true });
     } finally {
-      await other.end().catch(() => undefined);
+      await Promise.all([gate.end(), other.end()].map((p) => p.catch(() => undefined)));
       await rt.dispose();
       await tdb.drop();
     }
   }, 60_000);
 });
 
-/** Resolves once another session waits for the transaction `holder` has open (not a savepoint of it). */
-async function waitForWaiterOn(holder: pg.Client): Promise<void> {
+/** Resolves once a lock of this database matching `lockFilter` is waited for; says what every session did if none is. */
+async function waitUntil(observer: pg.Client, what: string, lockFilter: string): Promise<void> {
+  const thisDb = `database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
   for (let i = 0; i < 2_000; i++) {
-    const r = await holder.query(
-      `SELECT 1 FROM pg_locks
-        WHERE locktype = 'transactionid' AND NOT granted
-          AND transactionid::text = pg_current_xact_id()::text`,
+    const r = await observer.query(
+      `SELECT 1 FROM pg_locks WHERE NOT granted AND (${lockFilter}) AND (${thisDb} OR database IS NULL)`,
     );
     if (r.rowCount) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  const sessions = await holder.query(
-    `SELECT a.pid, a.state, a.wait_event_type, a.wait_event, l.locktype, l.transactionid::text AS xid,
-            l.granted, left(a.query, 60) AS query, pg_current_xact_id()::text AS holder_xid
-       FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype IN ('transactionid', 'tuple')
+  const sessions = await observer.query(
+    `SELECT a.pid, a.state, a.wait_event_type, a.wait_event, l.locktype, l.objid, l.transactionid::text AS xid,
+            l.granted, left(a.query, 60) AS query
+       FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype IN ('transactionid', 'tuple', 'advisory')
       WHERE a.datname = current_database()`,
   );
-  throw new Error(`nobody came to wait on the holding session: ${JSON.stringify(sessions.rows)}`);
+  throw new Error(`not seen waiting: ${what}: ${JSON.stringify(sessions.rows)}`);
 }
