@@ -13,6 +13,21 @@ function scimTypeOf(fn: () => unknown): unknown {
   }
 }
 
+/**
+ * The shortest of three runs of `fn`, in ms. These bounds guard against catastrophic
+ * backtracking, which is slow on every run; a pause of the machine (GC, another process) slows
+ * one run, not all three.
+ */
+function fastestOfThree(fn: () => unknown): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
 const cmp = (
   attr: string,
   op: string,
@@ -148,10 +163,9 @@ describe('parseFilter', () => {
   it('never throws anything but invalidFilter, for any input, in bounded time', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 300, unit: 'binary' }), filterish), (text) => {
-        const started = performance.now();
         const t = scimTypeOf(() => parseFilter(text));
         expect(t === undefined || t === 'invalidFilter').toBe(true);
-        expect(performance.now() - started).toBeLessThan(100);
+        expect(fastestOfThree(() => scimTypeOf(() => parseFilter(text)))).toBeLessThan(100);
       }),
       { numRuns: 3000 },
     );
@@ -164,9 +178,7 @@ describe('parseFilter', () => {
       Array.from({ length: 100 }, () => 'a pr').join(' and '),
     ];
     for (const text of worst) {
-      const started = performance.now();
-      scimTypeOf(() => parseFilter(text));
-      expect(performance.now() - started).toBeLessThan(50);
+      expect(fastestOfThree(() => scimTypeOf(() => parseFilter(text)))).toBeLessThan(50);
     }
   });
 });
