@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createMigratedTestDatabase,
-  createTestDatabase,
-  DIALECTS,
-  type TestDatabase,
-} from '../../test/support/databases.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.js';
+import { RowGate } from '../../test/support/row-gate.js';
 import { createTestRuntime, TEST_MASTER_KEY, type TestRuntime } from '../../test/support/runtime.js';
 import { secretAad } from '../authenticators/issue-authenticator.js';
 import { encodeBase32 } from '../authenticators/otp/base32.js';
@@ -282,22 +278,18 @@ describe('secrets at rest (SQLite file bytes)', () => {
   });
 });
 
-/** The advisory lock key of the gate in the test below. */
-const GATE = 4242;
-
 describe('keys rotate against writers that lock rows in the other order (PostgreSQL)', () => {
   it('finishes, re-sealing every row, though its batch would lose a deadlock every time', async () => {
-    // Nothing here waits on time: a gate (an advisory lock the test holds) stops the rotation
-    // right after it has locked the first row, until the other session is queued for that row.
-    // So each batch meets a real deadlock cycle, whatever the load on the machine.
-    const tdb = await createMigratedTestDatabase('postgres');
-    const rt = await createTestRuntime('postgres', { db: tdb });
-    const gate = new pg.Client(rt.db.url);
+    // Nothing here waits on time: a gate stops the rotation right after it has locked the first
+    // row, until the other session is queued for that row. So each batch meets a real deadlock
+    // cycle, whatever the load on the machine.
+    const rt = await createTestRuntime('postgres');
     const other = new pg.Client(rt.db.url);
     const touch = (id: string) =>
       other.query('UPDATE authenticators SET last_used_at = 1 WHERE id = $1', [id]);
+    let gate: RowGate | undefined;
     try {
-      await Promise.all([gate.connect(), other.connect()]);
+      await other.connect();
       // The other session would look for the cycle long after the rotation does: the rotation
       // is always the side PostgreSQL aborts.
       await other.query(`SET deadlock_timeout = '30s'`);
@@ -305,17 +297,7 @@ describe('keys rotate against writers that lock rows in the other order (Postgre
       const seeds = await seedSecrets(rt, 2);
       const [first, second] = [...seeds.keys()].sort() as [string, string];
       const oldKid = sealedKeyId((await sealedValues(rt)).get(first)!);
-      await gate.query(`
-        CREATE FUNCTION pass_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          PERFORM pg_advisory_lock_shared(${GATE});
-          PERFORM pg_advisory_unlock_shared(${GATE});
-          RETURN NULL;
-        END $$`);
-      await gate.query(`
-        CREATE TRIGGER gate_first_reseal AFTER UPDATE OF secret_enc ON authenticators
-          FOR EACH ROW WHEN (OLD.id = ${gate.escapeLiteral(first)}) EXECUTE FUNCTION pass_gate()`);
-      await gate.query(`SELECT pg_advisory_lock(${GATE})`);
+      gate = await RowGate.install(rt.db.url, 'authenticators', first, 'secret_enc');
 
       // The other session holds the second row throughout.
       await other.query('BEGIN');
@@ -326,21 +308,12 @@ describe('keys rotate against writers that lock rows in the other order (Postgre
       );
       const gaveWay: boolean[] = [];
       for (let round = 0; round < 3; round++) {
-        // The rotation has locked the first row and waits at the gate.
-        await waitUntil(
-          gate,
-          `round ${round}: the rotation at the gate`,
-          `locktype = 'advisory' AND objid = ${GATE}`,
-        );
+        await gate.held(`round ${round}: the rotation, holding the first row`);
         await other.query('SAVEPOINT round');
         const touched = touch(first);
-        await waitUntil(
-          gate,
-          `round ${round}: the other session queued for the first row`,
-          `pid = ${otherPid}`,
-        );
+        await gate.waiting(otherPid, `round ${round}: the other session, queued for the first row`);
         // Open: the rotation goes on to the second row, which the other session holds.
-        await gate.query(`SELECT pg_advisory_unlock(${GATE})`);
+        await gate.open();
         await touched;
         // Still sealed under the old key: the rotation's transaction was aborted and let go of
         // the row. Under the new key: the rotation had written the row alone and committed.
@@ -350,11 +323,11 @@ describe('keys rotate against writers that lock rows in the other order (Postgre
         );
         gaveWay.push(sealedKeyId(seen.rows[0]!.secret_enc) === oldKid);
         // Shut before letting go of the first row: the rotation's next try is queued for it.
-        await gate.query(`SELECT pg_advisory_lock(${GATE})`);
+        await gate.shut();
         await other.query('ROLLBACK TO SAVEPOINT round');
       }
       await other.query('ROLLBACK');
-      await gate.query(`SELECT pg_advisory_unlock(${GATE})`);
+      await gate.open();
       const outcome = await rotation;
       expect(outcome).not.toHaveProperty('error');
       const summary = (outcome as { summary: Awaited<ReturnType<typeof rt.services.keys.rotate>> }).summary;
@@ -365,28 +338,9 @@ describe('keys rotate against writers that lock rows in the other order (Postgre
       await expectSeeds(rt, seeds);
       expect(await rt.services.audit.verify()).toMatchObject({ ok: true });
     } finally {
-      await Promise.all([gate.end(), other.end()].map((p) => p.catch(() => undefined)));
+      await other.end().catch(() => undefined);
+      await gate?.end();
       await rt.dispose();
-      await tdb.drop();
     }
   }, 60_000);
 });
-
-/** Resolves once a lock of this database matching `lockFilter` is waited for; says what every session did if none is. */
-async function waitUntil(observer: pg.Client, what: string, lockFilter: string): Promise<void> {
-  const thisDb = `database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
-  for (let i = 0; i < 2_000; i++) {
-    const r = await observer.query(
-      `SELECT 1 FROM pg_locks WHERE NOT granted AND (${lockFilter}) AND (${thisDb} OR database IS NULL)`,
-    );
-    if (r.rowCount) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const sessions = await observer.query(
-    `SELECT a.pid, a.state, a.wait_event_type, a.wait_event, l.locktype, l.objid, l.transactionid::text AS xid,
-            l.granted, left(a.query, 60) AS query
-       FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype IN ('transactionid', 'tuple', 'advisory')
-      WHERE a.datname = current_database()`,
-  );
-  throw new Error(`not seen waiting: ${what}: ${JSON.stringify(sessions.rows)}`);
-}

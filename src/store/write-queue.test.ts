@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
+import { RowGate } from '../../test/support/row-gate.js';
 import { type Db, openStore, type Store } from './open-store.js';
 
 /**
@@ -25,36 +26,53 @@ describe('group commit on postgres: a deadlock victim runs again alone', () => {
   const bump = (db: Db, id: string) => sql`update wq_rows set n = n + 1 where id = ${id}`.execute(db);
 
   it('the unit that lost the deadlock is retried and commits; the other transaction commits too', async () => {
-    let unitRuns = 0;
-    let holdA!: () => void;
-    const aHeld = new Promise<void>((r) => {
-      holdA = r;
-    });
-    // T: locks a, waits until the unit holds b, then wants b. Its deadlock check waits 10 s, so
-    // the unit's (PostgreSQL's default 1 s) finds the cycle first: the unit is the victim.
-    const other = store.transaction(async (trx) => {
-      await sql`set local deadlock_timeout = '10s'`.execute(trx);
-      await bump(trx, 'a');
-      holdA();
-      await new Promise((r) => setTimeout(r, 300));
-      await bump(trx, 'b');
-    });
-    await aHeld;
-    const unit = store.groupCommit(async (trx) => {
-      unitRuns += 1;
-      await bump(trx, 'b');
-      await bump(trx, 'a');
-      return 'done';
-    });
-    await expect(unit).resolves.toBe('done');
-    await expect(other).resolves.toBeUndefined();
-    expect(unitRuns).toBe(2);
-    const rows = await sql<{ id: string; n: number }>`select id, n from wq_rows order by id`.execute(
-      store.db,
-    );
-    expect(rows.rows).toEqual([
-      { id: 'a', n: 2 },
-      { id: 'b', n: 2 },
-    ]);
+    // A gate holds the unit right after it has locked b, until T is queued for b; only then does
+    // the unit ask for a, which T holds. The cycle forms in that order however loaded the machine.
+    const gate = await RowGate.install(tdb.url, 'wq_rows', 'b', 'n');
+    try {
+      let unitRuns = 0;
+      let holdA!: () => void;
+      const aHeld = new Promise<void>((r) => {
+        holdA = r;
+      });
+      let askB!: () => void;
+      const bAsked = new Promise<void>((r) => {
+        askB = r;
+      });
+      let otherPid = 0;
+      // T looks for a deadlock after 10 s, the unit (PostgreSQL's default) after 1 s: the unit,
+      // which closes the cycle, is the victim.
+      const other = store.transaction(async (trx) => {
+        await sql`set local deadlock_timeout = '10s'`.execute(trx);
+        otherPid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid;
+        await bump(trx, 'a');
+        holdA();
+        await bAsked;
+        await bump(trx, 'b');
+      });
+      await aHeld;
+      const unit = store.groupCommit(async (trx) => {
+        unitRuns += 1;
+        await bump(trx, 'b');
+        await bump(trx, 'a');
+        return 'done';
+      });
+      await gate.held('the unit, holding b');
+      askB();
+      await gate.waiting(otherPid, 'T, queued for b');
+      await gate.open();
+      await expect(unit).resolves.toBe('done');
+      await expect(other).resolves.toBeUndefined();
+      expect(unitRuns).toBe(2);
+      const rows = await sql<{ id: string; n: number }>`select id, n from wq_rows order by id`.execute(
+        store.db,
+      );
+      expect(rows.rows).toEqual([
+        { id: 'a', n: 2 },
+        { id: 'b', n: 2 },
+      ]);
+    } finally {
+      await gate.end();
+    }
   });
 });
