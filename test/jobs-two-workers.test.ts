@@ -4,6 +4,7 @@ import type { JobWorker } from '../src/jobs/worker.js';
 import { ManualClock } from '../src/shared/clock.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './support/databases.js';
 import { createTestRuntime, type TestRuntime } from './support/runtime.js';
+import { signal } from './support/signal.js';
 
 const JOBS = 200;
 
@@ -35,10 +36,7 @@ describe.each(DIALECTS)('jobs with two workers on %s', (dialect) => {
 
   it(`runs each of ${JOBS} jobs exactly once`, async () => {
     const runs = new Map<string, number>();
-    let allRan!: () => void;
-    const done = new Promise<void>((r) => {
-      allRan = r;
-    });
+    const allRan = signal();
     const workers: JobWorker[] = runtimes.map((rt, i) =>
       rt.services.jobs
         .worker({ workerId: `instance-${i}`, pollMs: 5, concurrency: 4 })
@@ -47,7 +45,7 @@ describe.each(DIALECTS)('jobs with two workers on %s', (dialect) => {
           await sql`insert into job_runs (job_id, worker) values (${run.id}, ${`instance-${i}`})`.execute(
             rt.ctx.store.db,
           );
-          if (runs.size === JOBS) allRan();
+          if (runs.size === JOBS) allRan.send();
         }),
     );
     const [a] = runtimes;
@@ -56,7 +54,7 @@ describe.each(DIALECTS)('jobs with two workers on %s', (dialect) => {
         await a!.services.jobs.enqueue(trx, { kind: 'count-me', payload: { n } });
     });
     for (const w of workers) w.start();
-    await done;
+    await allRan.promise;
     await Promise.all(workers.map((w) => w.stop()));
 
     expect(runs.size).toBe(JOBS);

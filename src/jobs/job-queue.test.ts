@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/support/databases.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { signal } from '../../test/support/signal.js';
 import { PermanentJobError } from './job-types.js';
 
 /** The queue and the worker on both dialects, driven by a ManualClock and `runOnce()`. */
@@ -224,23 +225,17 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
   });
 
   it('start() polls for new jobs and stop() waits for the ones in flight', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let started!: () => void;
-    const running = new Promise<void>((r) => {
-      started = r;
-    });
+    const released = signal();
+    const running = signal();
     const worker = jobs()
       .worker({ workerId: 'w-loop', pollMs: 5 })
       .register('slow', async () => {
-        started();
-        await gate;
+        running.send();
+        await released.promise;
       });
     worker.start();
     const { id } = await jobs().enqueue(rt.ctx.store.db, { kind: 'slow', payload: {} });
-    await running;
+    await running.promise;
     let stopped = false;
     const stopping = worker.stop().then(() => {
       stopped = true;
@@ -248,7 +243,7 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     await new Promise((r) => setTimeout(r, 20));
     expect(stopped).toBe(false);
     expect((await jobs().get(id)).state).toBe('running');
-    release();
+    released.send();
     await stopping;
     expect((await jobs().get(id)).state).toBe('done');
   });

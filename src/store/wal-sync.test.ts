@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { signal } from '../../test/support/signal.js';
 import { openStore } from './open-store.js';
 import { walSync } from './wal-sync.js';
 import { createWriteQueue } from './write-queue.js';
@@ -34,16 +35,13 @@ describe('WAL sync off the event loop', () => {
     const store = openStore(`sqlite:${join(dir, 'queue.db')}`);
     try {
       await sql`create table wq (id text primary key)`.execute(store.db);
-      let release!: () => void;
       let flushes = 0;
-      const flushed = new Promise<void>((r) => {
-        release = r;
-      });
+      const flushed = signal();
       const queue = createWriteQueue(store.db, {
         maxWaitMs: 0,
         afterCommit: () => {
           flushes++;
-          return flushed;
+          return flushed.promise;
         },
       });
       let answered = false;
@@ -57,7 +55,7 @@ describe('WAL sync off the event loop', () => {
       expect((await sql`select id from wq`.execute(store.reader)).rows).toEqual([{ id: 'a' }]);
       await new Promise((r) => setTimeout(r, 20));
       expect(answered).toBe(false);
-      release();
+      flushed.send();
       await unit;
       expect(answered).toBe(true);
 

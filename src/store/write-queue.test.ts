@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { RowGate } from '../../test/support/row-gate.js';
+import { signal } from '../../test/support/signal.js';
 import { type Db, openStore, type Store } from './open-store.js';
 
 /**
@@ -31,14 +32,8 @@ describe('group commit on postgres: a deadlock victim runs again alone', () => {
     const gate = await RowGate.install(tdb.url, 'wq_rows', 'b', 'n');
     try {
       let unitRuns = 0;
-      let holdA!: () => void;
-      const aHeld = new Promise<void>((r) => {
-        holdA = r;
-      });
-      let askB!: () => void;
-      const bAsked = new Promise<void>((r) => {
-        askB = r;
-      });
+      const aHeld = signal();
+      const bAsked = signal();
       let otherPid = 0;
       // T looks for a deadlock after 10 s, the unit (PostgreSQL's default) after 1 s: the unit,
       // which closes the cycle, is the victim.
@@ -46,11 +41,11 @@ describe('group commit on postgres: a deadlock victim runs again alone', () => {
         await sql`set local deadlock_timeout = '10s'`.execute(trx);
         otherPid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid;
         await bump(trx, 'a');
-        holdA();
-        await bAsked;
+        aHeld.send();
+        await bAsked.promise;
         await bump(trx, 'b');
       });
-      await aHeld;
+      await aHeld.promise;
       const unit = store.groupCommit(async (trx) => {
         unitRuns += 1;
         await bump(trx, 'b');
@@ -58,7 +53,7 @@ describe('group commit on postgres: a deadlock victim runs again alone', () => {
         return 'done';
       });
       await gate.held('the unit, holding b');
-      askB();
+      bAsked.send();
       await gate.waiting(otherPid, 'T, queued for b');
       await gate.open();
       await expect(unit).resolves.toBe('done');
