@@ -20,15 +20,29 @@ const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallel
  */
 const argon2Slots = createSlots(availableParallelism());
 
+/** argon2id computations this process has started (the `portcullis_password_hashing_total` counter). */
+const work = { hash: 0, verify: 0 };
+
+/** How many hashes and verifies this process has started: the dominant CPU cost of sign-ins. */
+export function passwordHashing(): Readonly<typeof work> {
+  return { ...work };
+}
+
 /** Hashes a password with argon2id. */
 export function hashPassword(password: string): Promise<string> {
-  return argon2Slots.run(() => hash(password, OPTIONS));
+  return argon2Slots.run(() => {
+    work.hash += 1;
+    return hash(password, OPTIONS);
+  });
 }
 
 /** Verifies a password against its argon2id hash; false (never a throw) on a malformed hash. */
 export async function verifyPassword(hashed: string, password: string): Promise<boolean> {
   try {
-    return await argon2Slots.run(() => verify(hashed, password));
+    return await argon2Slots.run(() => {
+      work.verify += 1;
+      return verify(hashed, password);
+    });
   } catch {
     return false;
   }

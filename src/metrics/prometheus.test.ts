@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/support/databases.js';
 import { createPerson } from '../../test/support/people.js';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.js';
+import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 
 /** One sample line of the text format: name, optional labels, a value (NaN/Inf any case, as Go parses it). */
 const SAMPLE =
@@ -80,6 +81,22 @@ describe('GET /metrics', () => {
     const used = new Set([...dashboard.matchAll(/portcullis_\w+/g)].map((m) => m[0]));
     expect(used.size).toBeGreaterThan(10);
     for (const name of used) expect(declared, name).toContain(name.replace(/_(bucket|count|sum)$/, ''));
+  });
+
+  it('counts the argon2id hashes and verifies this process started', async () => {
+    const counts = async () => {
+      const body = (await (await rt.app()).inject({ method: 'GET', url: '/metrics' })).body;
+      expect(body).toContain('# TYPE portcullis_password_hashing_total counter');
+      const samples = parse(body).filter((s) => s.name === 'portcullis_password_hashing_total');
+      return Object.fromEntries(samples.map((s) => [s.labels, s.value]));
+    };
+    const before = await counts();
+    const hashed = await hashPassword('a password of ours');
+    expect(await verifyPassword(hashed, 'a password of ours')).toBe(true);
+    expect(await verifyPassword(hashed, 'another')).toBe(false);
+    const after = await counts();
+    expect(after['{op="hash"}']! - before['{op="hash"}']!).toBe(1);
+    expect(after['{op="verify"}']! - before['{op="verify"}']!).toBe(2);
   });
 
   it('labels request durations by route pattern, never the raw URL', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { constantTimeEqual } from '../crypto/constant-time.js';
+import { passwordHashing } from '../crypto/passwords.js';
 import { AppError } from '../shared/errors.js';
 import { registerFrictionGauges } from './friction-gauges.js';
 import type { MetricsService } from './metrics-service.js';
@@ -94,6 +95,18 @@ export function registerPrometheus(
     labelNames: ['method', 'route', 'status'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
+  });
+  new Counter({
+    name: 'portcullis_password_hashing_total',
+    help: 'argon2id computations started by this process: hash (a password set) and verify (a sign-in or check).',
+    labelNames: ['op'],
+    registers: [registry],
+    collect() {
+      const work = passwordHashing();
+      this.reset();
+      this.inc({ op: 'hash' }, work.hash);
+      this.inc({ op: 'verify' }, work.verify);
+    },
   });
   registerFrictionGauges(registry, () => metrics.snapshot());
   if (opts.workload) registerWorkloadGauges(registry, opts.workload);
