@@ -50,7 +50,7 @@ describe('WAL sync off the event loop', () => {
         .then(() => {
           answered = true;
         });
-      await vi.waitFor(() => expect(flushes).toBe(1));
+      await vi.waitFor(() => expect(flushes).toBe(1), { timeout: 10_000 });
       // Committed (visible to a reader) but not yet on disk: not answered.
       expect((await sql`select id from wq`.execute(store.reader)).rows).toEqual([{ id: 'a' }]);
       await new Promise((r) => setTimeout(r, 20));
