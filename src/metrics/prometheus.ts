@@ -79,8 +79,9 @@ export const HTTP_REQUESTS = 'portcullis_http_request_duration_seconds';
 
 /**
  * `GET /metrics` in the Prometheus text format, over a registry of this app's own (never the
- * global default: tests build many apps in one process): process metrics, the HTTP request
- * histogram and the friction gauges. Call before the routes are registered so the hook sees them.
+ * global default: tests build many apps in one process): process metrics, the argon2id counter,
+ * the HTTP request histogram and the friction gauges. Call before the routes are registered so
+ * the hook sees them.
  */
 export function registerPrometheus(
   app: FastifyInstance,
