@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
+    // A guard against hangs, never a performance bound: a test that starts several CLI processes
+    // took 24-30 s with two suites sharing the 2 cores, 8-11 s in a run of its own.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Vitest's default is one worker fewer than the cores (1 on the 2-core machines): the files
