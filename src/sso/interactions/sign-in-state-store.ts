@@ -73,13 +73,16 @@ export class SignInStateStore {
     );
   }
 
-  /** Ends a sign-in's state (nothing to do for one never saved). */
+  /** Ends a sign-in's state (no commit at all for one never saved). */
   async drop(uid: string, loaded?: LoadedState): Promise<void> {
     if (loaded?.version === null) return;
-    await this.ctx.store.groupCommit((trx) => this.dropIn(trx, uid, loaded));
+    await this.ctx.store.groupCommit((trx) => this.dropIn(trx, uid));
   }
 
-  /** Drops the state inside a caller's transaction (with the audit event that ends the sign-in). */
+  /**
+   * Drops the state inside a caller's transaction (with the audit event that ends the sign-in);
+   * nothing to do for one never saved.
+   */
   async dropIn(trx: Db, uid: string, loaded?: LoadedState): Promise<void> {
     if (loaded?.version === null) return;
     await oidcModelsRepo.destroy(trx, KIND, uid);
