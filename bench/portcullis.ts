@@ -151,7 +151,7 @@ export async function drainJobs(env: NodeJS.ProcessEnv, timeoutMs = 300_000): Pr
  * The node flags `npm start` runs the server with (package.json's `start` script, read here so
  * the bench cannot drift from it; docs/operations.md, Memory): `node --flag … dist/main.js serve`.
  */
-export function serverNodeFlags(startScript: string): string[] {
+function serverNodeFlags(startScript: string): string[] {
   const words = startScript.trim().split(/\s+/);
   const node = words.indexOf('node');
   const entry = words.indexOf('dist/main.js');
